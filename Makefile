@@ -1,0 +1,61 @@
+# Social Fabric — `make run` serves the demo, `make test` runs the whole suite on SQLite and PostgreSQL.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/socialfabric
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
+.PHONY: run test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
+
+$(BIN)/socialfabric: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/socialfabric
+
+run: venv
+	$(BIN)/socialfabric migrate --noinput
+	$(BIN)/socialfabric demo --if-empty --members 2000 --seed 1
+	@echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric)"
+	$(BIN)/socialfabric runserver 127.0.0.1:8000
+
+demo: venv
+	$(BIN)/socialfabric migrate --noinput
+	$(BIN)/socialfabric demo --members 2000 --seed 1
+
+# Debian's Chromium drives the browser tests; install it when missing.
+chromium:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# PostgreSQL runs on this machine; start it when it is down.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "Starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+test: venv chromium postgres lint test-sqlite test-postgres
+
+test-sqlite: venv chromium
+	@echo "== Test suite on SQLite =="
+	SOCIALFABRIC_VAR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider
+
+test-postgres: venv chromium postgres
+	@echo "== Test suite on PostgreSQL =="
+	SOCIALFABRIC_VAR=$(CURDIR)/var/test DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider
+
+bench: venv
+	$(BIN)/python bench/bench_core.py
+
+bench-insights: venv
+	$(BIN)/python bench/bench_insights.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info src/*.egg-info

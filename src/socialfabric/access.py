@@ -1,0 +1,155 @@
+"""Who may see or do what. Every read path and every act asks this module.
+
+Rules
+- A community's audience decides who may belong: employees always; external
+  stakeholders only in a mixed community that lists their kind.
+- Open: anyone the audience admits may read it and join at once.
+- Closed: listed to the audience; only members read its posts; joining needs a
+  moderator's approval.
+- Secret: invisible to non-members everywhere (lists, pages, feeds, search,
+  counts, API); members are added by its moderators.
+- Posting needs membership; announcements need a moderator or owner.
+- Staff see and moderate everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from socialfabric.communities.models import Community, Membership, Role, Visibility
+from socialfabric.errors import Forbidden, NotFound
+from socialfabric.org.models import Member
+
+
+def member_community_ids(member: Member) -> set[int]:
+    if not member.is_authenticated:
+        return set()
+    cache = getattr(member, "_sf_member_communities", None)
+    if cache is None:
+        cache = set(Membership.objects.filter(member=member).values_list("community_id", flat=True))
+        member._sf_member_communities = cache
+    return cache
+
+
+def forget(member: Member) -> None:
+    """Drop per-request caches after a membership change."""
+    for attr in ("_sf_member_communities", "_sf_readable", "_sf_roles"):
+        if hasattr(member, attr):
+            delattr(member, attr)
+
+
+def _role(member: Member, community: Community) -> str | None:
+    if not member.is_authenticated:
+        return None
+    roles = getattr(member, "_sf_roles", None)
+    if roles is None:
+        roles = {}
+        member._sf_roles = roles
+    if community.id not in roles:
+        roles[community.id] = (
+            Membership.objects.filter(member=member, community=community).values_list("role", flat=True).first()
+        )
+    return roles[community.id]
+
+
+def _open_admitting(member: Member) -> QuerySet[Community]:
+    qs = Community.objects.filter(visibility=Visibility.OPEN)
+    if member.stakeholder != "employee":
+        # JSON containment differs per backend; the kinds list is short, so filter in Python.
+        ids = [c.id for c in qs.filter(audience="mixed").only("id", "external_kinds") if member.stakeholder in (c.external_kinds or [])]
+        return Community.objects.filter(id__in=ids)
+    return qs
+
+
+def readable_community_ids(member: Member) -> set[int]:
+    """Communities whose posts the member may read."""
+    if not member.is_authenticated:
+        return set()
+    cache = getattr(member, "_sf_readable", None)
+    if cache is None:
+        if member.is_staff:
+            cache = set(Community.objects.values_list("id", flat=True))
+        else:
+            cache = set(_open_admitting(member).values_list("id", flat=True)) | member_community_ids(member)
+        member._sf_readable = cache
+    return cache
+
+
+def visible_communities(member: Member) -> QuerySet[Community]:
+    """Communities the member may know exist (lists, search, counts)."""
+    if not member.is_authenticated:
+        return Community.objects.none()
+    if member.is_staff:
+        return Community.objects.all()
+    listed = Community.objects.exclude(visibility=Visibility.SECRET)
+    if member.stakeholder != "employee":
+        ids = [c.id for c in listed.filter(audience="mixed").only("id", "external_kinds") if member.stakeholder in (c.external_kinds or [])]
+        listed = Community.objects.filter(id__in=ids)
+    return Community.objects.filter(Q(id__in=listed.values("id")) | Q(id__in=list(member_community_ids(member))))
+
+
+def can_see_community(member: Member, community: Community) -> bool:
+    if not member.is_authenticated:
+        return False
+    if member.is_staff or community.id in member_community_ids(member):
+        return True
+    return community.visibility != Visibility.SECRET and community.admits(member.stakeholder)
+
+
+def can_read_community(member: Member, community: Community) -> bool:
+    return community.id in readable_community_ids(member)
+
+
+def can_moderate(member: Member, community: Community) -> bool:
+    if not member.is_authenticated:
+        return False
+    return member.is_staff or _role(member, community) in (Role.OWNER, Role.MODERATOR)
+
+
+def is_member(member: Member, community: Community) -> bool:
+    return community.id in member_community_ids(member)
+
+
+def get_visible_community(member: Member, slug_or_id: str | int) -> Community:
+    """The community, or NotFound, also when it exists but is secret to this member."""
+    lookup = {"id": slug_or_id} if isinstance(slug_or_id, int) else {"slug": slug_or_id}
+    community = Community.objects.filter(**lookup).first()
+    if community is None or not can_see_community(member, community):
+        raise NotFound("No such community.", field="community")
+    return community
+
+
+def require_readable(member: Member, community: Community) -> None:
+    if not can_see_community(member, community):
+        raise NotFound("No such community.", field="community")
+    if not can_read_community(member, community):
+        raise Forbidden("Only members of this community can read its posts.", field="community")
+
+
+def require_can_post(member: Member, community: Community, kind: str) -> None:
+    require_readable(member, community)
+    if not (member.is_staff or is_member(member, community)):
+        raise Forbidden("Join the community to post in it.", field="community")
+    if kind == "announcement" and not can_moderate(member, community):
+        raise Forbidden("Only owners and moderators post announcements.", field="kind")
+
+
+def require_moderator(member: Member, community: Community) -> None:
+    if not can_moderate(member, community):
+        raise Forbidden("Only this community's owners and moderators may do that.", field="community")
+
+
+def readable_posts_filter(member: Member) -> Q:
+    """A Q on Post limiting to communities the member may read."""
+    return Q(community_id__in=readable_community_ids(member))
+
+
+def can_see_member(viewer: Member, member: Member) -> bool:
+    # Profiles are visible to every signed-in member: the directory is the point.
+    return viewer.is_authenticated and member.is_active
+
+
+def filter_readable_ids(member: Member, community_ids: Iterable[int]) -> set[int]:
+    return set(community_ids) & readable_community_ids(member)

@@ -1,0 +1,24 @@
+"""The `socialfabric` command: Django's management commands with the settings preset.
+
+    socialfabric migrate | runserver | import people FILE.csv | demo --members 2000 --seed 1 | ...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings")
+    argv = list(sys.argv if argv is None else ["socialfabric", *argv])
+    # `socialfabric import people FILE` reads better than `import_people FILE`.
+    if len(argv) >= 3 and argv[1] == "import":
+        argv = [argv[0], f"import_{argv[2]}", *argv[3:]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

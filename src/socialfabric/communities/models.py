@@ -1,0 +1,87 @@
+"""Communities: where members meet, with visibility, audience and roles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Visibility(models.TextChoices):
+    OPEN = "open", "Open: anyone in the audience may read and join"
+    CLOSED = "closed", "Closed: listed, members only read; joining needs approval"
+    SECRET = "secret", "Secret: invisible to non-members; by invitation"
+
+
+class Audience(models.TextChoices):
+    INTERNAL = "internal", "Internal: employees only"
+    MIXED = "mixed", "Mixed: employees and the listed stakeholder kinds"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MODERATOR = "moderator", "Moderator"
+    MEMBER = "member", "Member"
+
+
+class Community(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    purpose = models.TextField(blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.OPEN)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
+    # For a mixed audience: the external stakeholder kinds admitted besides employees.
+    external_kinds = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    member_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "communities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def admits(self, stakeholder: str) -> bool:
+        """Whether a member of this stakeholder kind may belong to the community."""
+        if stakeholder == "employee":
+            return True
+        return self.audience == Audience.MIXED and stakeholder in (self.external_kinds or [])
+
+
+class Membership(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "member"], name="membership_once")]
+        indexes = [models.Index(fields=["member", "community"], name="membership_by_member")]
+
+    @property
+    def moderates(self) -> bool:
+        return self.role in (Role.OWNER, Role.MODERATOR)
+
+
+class JoinRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="join_requests")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "member"], condition=models.Q(status="pending"), name="one_pending_request"
+            )
+        ]

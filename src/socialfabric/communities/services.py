@@ -1,0 +1,162 @@
+"""Creating communities and managing who belongs to them."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from socialfabric import access
+from socialfabric.communities.models import Audience, Community, JoinRequest, Membership, Role, Visibility
+from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
+from socialfabric.insights import events
+from socialfabric.insights.models import EventKind
+from socialfabric.org.models import EXTERNAL_KINDS, Member
+
+
+def _choice(value: object, choices: type, field: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(f"{field.capitalize()} must be one of: {', '.join(choices.values)}.", field=field)
+    return value  # type: ignore[return-value]
+
+
+@transaction.atomic
+def create_community(member: Member, *, name: object, purpose: object = "", visibility: object = "open",
+                     audience: object = "internal", external_kinds: object = None, slug: object = None) -> Community:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("The name must not be empty.", field="name")
+    name = " ".join(name.split())
+    if len(name) > 120:
+        raise InvalidInput("The name is longer than 120 characters.", field="name")
+    if not isinstance(purpose, str) or len(purpose) > 2000:
+        raise InvalidInput("The purpose must be text of at most 2000 characters.", field="purpose")
+    visibility = _choice(visibility, Visibility, "visibility")
+    audience = _choice(audience, Audience, "audience")
+    kinds = external_kinds or []
+    if not isinstance(kinds, list) or any(k not in EXTERNAL_KINDS for k in kinds):
+        raise InvalidInput(f"External kinds must be a list drawn from: {', '.join(sorted(EXTERNAL_KINDS))}.",
+                           field="external_kinds")
+    if audience == Audience.INTERNAL and kinds:
+        raise InvalidInput("An internal community admits no external stakeholders.", field="external_kinds")
+    if audience == Audience.MIXED and not kinds:
+        raise InvalidInput("A mixed community lists the external stakeholder kinds it admits.", field="external_kinds")
+    if member.is_external and not member.is_staff:
+        raise Forbidden("Only employees create communities.", field=None)
+    slug = slugify(slug if isinstance(slug, str) and slug else name)[:140]
+    if not slug:
+        raise InvalidInput("The name needs at least one letter or digit.", field="name")
+    if Community.objects.filter(slug=slug).exists():
+        raise Conflict(f"A community with the address '{slug}' exists already.", field="slug")
+    community = Community.objects.create(name=name, slug=slug, purpose=purpose.strip(), visibility=visibility,
+                                         audience=audience, external_kinds=sorted(set(kinds)), created_by=member,
+                                         member_count=1)
+    Membership.objects.create(community=community, member=member, role=Role.OWNER)
+    events.record(EventKind.JOIN, member.id, community_id=community.id)
+    access.forget(member)
+    return community
+
+
+def _add(community: Community, member: Member, role: str = Role.MEMBER) -> Membership:
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(community=community, member=member, role=role)
+    except IntegrityError:
+        raise Conflict("Already a member of this community.", field="community") from None
+    Community.objects.filter(id=community.id).update(member_count=F("member_count") + 1)
+    events.record(EventKind.JOIN, member.id, community_id=community.id)
+    access.forget(member)
+    return membership
+
+
+@transaction.atomic
+def join(member: Member, community: Community) -> Membership:
+    """Join an open community the member's stakeholder kind is admitted to."""
+    if not access.can_see_community(member, community):
+        raise NotFound("No such community.", field="community")
+    if access.is_member(member, community):
+        raise Conflict("Already a member of this community.", field="community")
+    if not community.admits(member.stakeholder):
+        raise Forbidden("This community's audience does not include your stakeholder kind.", field="community")
+    if community.visibility != Visibility.OPEN and not member.is_staff:
+        raise Forbidden("This community is closed: ask to join and a moderator will decide.", field="community")
+    return _add(community, member)
+
+
+@transaction.atomic
+def leave(member: Member, community: Community) -> None:
+    membership = Membership.objects.filter(community=community, member=member).first()
+    if membership is None:
+        if not access.can_see_community(member, community):
+            raise NotFound("No such community.", field="community")
+        raise Conflict("Not a member of this community.", field="community")
+    if membership.role == Role.OWNER and not Membership.objects.filter(
+            community=community, role=Role.OWNER).exclude(id=membership.id).exists():
+        raise Conflict("The last owner cannot leave: make someone else owner first.", field="community")
+    membership.delete()
+    Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
+    access.forget(member)
+
+
+@transaction.atomic
+def request_to_join(member: Member, community: Community, message: object = "") -> JoinRequest:
+    if not access.can_see_community(member, community):
+        raise NotFound("No such community.", field="community")
+    if access.is_member(member, community):
+        raise Conflict("Already a member of this community.", field="community")
+    if not community.admits(member.stakeholder):
+        raise Forbidden("This community's audience does not include your stakeholder kind.", field="community")
+    if community.visibility == Visibility.OPEN:
+        raise InvalidInput("This community is open: join it directly.", field="community")
+    if not isinstance(message, str) or len(message) > 500:
+        raise InvalidInput("The message must be text of at most 500 characters.", field="message")
+    if JoinRequest.objects.filter(community=community, member=member, status=JoinRequest.Status.PENDING).exists():
+        raise Conflict("You have asked to join already; a moderator will decide.", field="community")
+    return JoinRequest.objects.create(community=community, member=member, message=message.strip())
+
+
+@transaction.atomic
+def decide_request(moderator: Member, request_id: int, *, approve: bool) -> JoinRequest:
+    req = JoinRequest.objects.select_related("community", "member").filter(id=request_id).first()
+    if req is None or not access.can_see_community(moderator, req.community):
+        raise NotFound("No such request.", field="request")
+    access.require_moderator(moderator, req.community)
+    if req.status != JoinRequest.Status.PENDING:
+        raise Conflict(f"This request was {req.status} already.", field="request")
+    req.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
+    req.decided_at, req.decided_by = timezone.now(), moderator
+    req.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        _add(req.community, req.member)
+    return req
+
+
+@transaction.atomic
+def add_member(moderator: Member, community: Community, member: Member, role: object = "member") -> Membership:
+    """A moderator adds someone directly (the only way into a secret community)."""
+    access.require_moderator(moderator, community)
+    role = _choice(role, Role, "role")
+    if not community.admits(member.stakeholder):
+        raise Forbidden("This community's audience does not include that member's stakeholder kind.", field="member")
+    return _add(community, member, role)
+
+
+@transaction.atomic
+def set_role(moderator: Member, community: Community, member: Member, role: object) -> Membership:
+    access.require_moderator(moderator, community)
+    role = _choice(role, Role, "role")
+    membership = Membership.objects.filter(community=community, member=member).first()
+    if membership is None:
+        raise NotFound("That person is not a member of this community.", field="member")
+    if membership.role == Role.OWNER and role != Role.OWNER and not Membership.objects.filter(
+            community=community, role=Role.OWNER).exclude(id=membership.id).exists():
+        raise Conflict("A community keeps at least one owner.", field="role")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    access.forget(member)
+    return membership
+
+
+def pending_requests(moderator: Member, community: Community):
+    access.require_moderator(moderator, community)
+    return JoinRequest.objects.filter(community=community, status=JoinRequest.Status.PENDING).select_related("member")

@@ -1,0 +1,118 @@
+"""Posts and their threaded replies, reactions, mentions and topics.
+
+A thread is a root post (discussion, question or announcement) and its replies;
+a reply is a Post with a `parent` (any depth) and the thread's `root`. Roots carry
+denormalised `reply_count` and `last_activity_at` so that feeds are one index scan.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class PostKind(models.TextChoices):
+    DISCUSSION = "discussion", "Discussion"
+    QUESTION = "question", "Question"
+    ANNOUNCEMENT = "announcement", "Announcement"
+    REPLY = "reply", "Reply"
+
+
+ROOT_KINDS = (PostKind.DISCUSSION, PostKind.QUESTION, PostKind.ANNOUNCEMENT)
+
+
+class ReactionKind(models.TextChoices):
+    LIKE = "like", "👍 Like"
+    CELEBRATE = "celebrate", "🎉 Celebrate"
+    INSIGHTFUL = "insightful", "💡 Insightful"
+    SUPPORT = "support", "🤝 Support"
+    CURIOUS = "curious", "🤔 Curious"
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=64, unique=True, help_text="Lower-case, without the #")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+
+class Post(models.Model):
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    kind = models.CharField(max_length=12, choices=PostKind.choices, default=PostKind.DISCUSSION)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    body_html = models.TextField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants")
+    depth = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    accepted_answer = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="posts")
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+
+    class Meta:
+        indexes = [
+            # Feeds: threads newest activity first, keyset on (last_activity_at, id).
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="thread_activity",
+                condition=models.Q(parent__isnull=True),
+            ),
+            models.Index(
+                fields=["community", "-last_activity_at", "-id"], name="community_activity",
+                condition=models.Q(parent__isnull=True),
+            ),
+            models.Index(
+                fields=["author", "-last_activity_at", "-id"], name="author_activity",
+                condition=models.Q(parent__isnull=True),
+            ),
+            models.Index(fields=["root", "created_at"], name="thread_replies"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.body[:40]
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def thread_id(self) -> int:
+        return self.root_id or self.id
+
+
+class PostRevision(models.Model):
+    """The text a post had before an edit."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["replaced_at", "id"]
+
+
+class Reaction(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "member", "kind"], name="reaction_once")]

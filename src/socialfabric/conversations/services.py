@@ -1,0 +1,240 @@
+"""Posting, replying, editing, removing, reacting and accepting answers.
+
+Each act runs in one transaction together with its interaction events, so a
+failed act leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from socialfabric import access
+from socialfabric.communities.models import Community
+from socialfabric.conversations.models import (
+    ROOT_KINDS,
+    Post,
+    PostKind,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    Topic,
+)
+from socialfabric.conversations.text import find_mentions, find_topics, render
+from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
+from socialfabric.insights import events
+from socialfabric.insights.models import EventKind
+from socialfabric.org.models import Member
+
+REMOVED_TEXT = "[removed]"
+
+
+def clean_body(body: object, field: str = "body") -> str:
+    if not isinstance(body, str):
+        raise InvalidInput("The body must be text.", field=field)
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise InvalidInput("The body must not be empty.", field=field)
+    limit = settings.SOCIALFABRIC_MAX_BODY_CHARS
+    if len(body) > limit:
+        raise InvalidInput(f"The body is {len(body)} characters; the limit is {limit}.", field=field)
+    return body
+
+
+def clean_title(title: object) -> str:
+    if title is None:
+        return ""
+    if not isinstance(title, str):
+        raise InvalidInput("The title must be text.", field="title")
+    title = " ".join(title.split())
+    limit = settings.SOCIALFABRIC_MAX_TITLE_CHARS
+    if len(title) > limit:
+        raise InvalidInput(f"The title is {len(title)} characters; the limit is {limit}.", field="title")
+    return title
+
+
+def _render_and_link(post: Post, *, record_mentions: bool, actor: Member) -> None:
+    """Render the body and (re)attach the mentions and topics it names."""
+    handles = find_mentions(post.body)
+    mentioned = list(Member.objects.filter(handle__in=handles, is_active=True).only("id", "handle")) if handles else []
+    post.body_html = render(post.body, {m.handle.lower() for m in mentioned})
+    post.save(update_fields=["body_html"])
+    names = find_topics(post.body)
+    topics = []
+    if names:
+        existing = {t.name: t for t in Topic.objects.filter(name__in=names)}
+        for name in names - existing.keys():
+            existing[name], _ = Topic.objects.get_or_create(name=name)
+        topics = list(existing.values())
+    post.topics.set(topics)
+    before = set(post.mentions.values_list("id", flat=True)) if record_mentions else set()
+    post.mentions.set(mentioned)
+    if record_mentions:
+        for m in mentioned:
+            # Mentioning someone who cannot read the community would notify no one; still a social act.
+            if m.id not in before and m.id != actor.id:
+                events.record(EventKind.MENTION, actor.id, target_id=m.id,
+                              community_id=post.community_id, post_id=post.id)
+
+
+def get_readable_post(member: Member, post_id: int) -> Post:
+    post = Post.objects.select_related("community", "author").filter(id=post_id).first()
+    if post is None or not access.can_see_community(member, post.community):
+        raise NotFound("No such post.", field="post")
+    access.require_readable(member, post.community)
+    return post
+
+
+@transaction.atomic
+def create_post(member: Member, community: Community, *, body: object, kind: object = "discussion",
+                title: object = "") -> Post:
+    if kind not in ROOT_KINDS:
+        raise InvalidInput(f"Kind must be one of: {', '.join(ROOT_KINDS)}.", field="kind")
+    title = clean_title(title)
+    body = clean_body(body)
+    access.require_can_post(member, community, kind)
+    now = timezone.now()
+    post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
+                               body_html="", created_at=now, last_activity_at=now)
+    events.record(EventKind.POST, member.id, community_id=community.id, post_id=post.id, at=now)
+    _render_and_link(post, record_mentions=True, actor=member)
+    return post
+
+
+@transaction.atomic
+def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
+    body = clean_body(body)
+    parent = get_readable_post(member, parent_id)
+    access.require_can_post(member, parent.community, "reply")
+    if parent.is_removed:
+        raise Conflict("This post was removed; it takes no more replies.", field="parent")
+    root_id = parent.root_id or parent.id
+    now = timezone.now()
+    reply = Post.objects.create(
+        community_id=parent.community_id, author=member, kind=PostKind.REPLY, body=body, body_html="",
+        parent=parent, root_id=root_id, depth=parent.depth + 1, created_at=now, last_activity_at=now,
+    )
+    Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)
+    if parent.id != root_id:
+        Post.objects.filter(id=parent.id).update(reply_count=F("reply_count") + 1)
+    events.record(EventKind.REPLY, member.id, target_id=parent.author_id if parent.author_id != member.id else None,
+                  community_id=parent.community_id, post_id=reply.id, at=now)
+    _render_and_link(reply, record_mentions=True, actor=member)
+    return reply
+
+
+@transaction.atomic
+def edit_post(member: Member, post_id: int, *, body: object, title: object = None) -> Post:
+    post = get_readable_post(member, post_id)
+    if post.author_id != member.id:
+        raise Forbidden("Only the author may edit a post.", field="post")
+    if post.is_removed:
+        raise Conflict("A removed post cannot be edited.", field="post")
+    body = clean_body(body)
+    new_title = clean_title(title) if title is not None else post.title
+    if post.parent_id is not None and new_title:
+        raise InvalidInput("Replies have no title.", field="title")
+    if body == post.body and new_title == post.title:
+        return post
+    PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
+    post.body, post.title, post.edited_at = body, new_title, timezone.now()
+    post.save(update_fields=["body", "title", "edited_at"])
+    _render_and_link(post, record_mentions=True, actor=member)
+    return post
+
+
+@transaction.atomic
+def remove_post(member: Member, post_id: int) -> Post:
+    """Soft delete: the thread keeps its shape; the body shows as removed."""
+    post = get_readable_post(member, post_id)
+    if post.author_id != member.id and not access.can_moderate(member, post.community):
+        raise Forbidden("Only the author or a moderator may remove a post.", field="post")
+    if post.is_removed:
+        return post
+    PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
+    post.deleted_at = timezone.now()
+    post.body, post.body_html = REMOVED_TEXT, f"<p><em>{REMOVED_TEXT}</em></p>"
+    post.save(update_fields=["deleted_at", "body", "body_html"])
+    post.mentions.clear()
+    post.topics.clear()
+    return post
+
+
+def _check_reaction(kind: object) -> str:
+    if kind not in ReactionKind.values:
+        raise InvalidInput(f"Reaction must be one of: {', '.join(ReactionKind.values)}.", field="kind")
+    return kind  # type: ignore[return-value]
+
+
+@transaction.atomic
+def react(member: Member, post_id: int, kind: object) -> tuple[Reaction, bool]:
+    """Add a reaction; idempotent: reacting twice with the same kind changes nothing."""
+    kind = _check_reaction(kind)
+    post = get_readable_post(member, post_id)
+    if post.is_removed:
+        raise Conflict("This post was removed.", field="post")
+    existing = Reaction.objects.filter(post=post, member=member, kind=kind).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            reaction = Reaction.objects.create(post=post, member=member, kind=kind)
+    except IntegrityError:  # a concurrent identical reaction won
+        return Reaction.objects.get(post=post, member=member, kind=kind), False
+    events.record(EventKind.REACTION, member.id, target_id=post.author_id if post.author_id != member.id else None,
+                  community_id=post.community_id, post_id=post.id)
+    return reaction, True
+
+
+@transaction.atomic
+def unreact(member: Member, post_id: int, kind: object) -> bool:
+    kind = _check_reaction(kind)
+    post = get_readable_post(member, post_id)
+    deleted, _ = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def accept_answer(member: Member, question_id: int, reply_id: int | None) -> Post:
+    """Mark `reply_id` as the accepted answer (None clears it). Asker or moderator only."""
+    question = get_readable_post(member, question_id)
+    if question.kind != PostKind.QUESTION:
+        raise InvalidInput("Only questions have accepted answers.", field="post")
+    if question.author_id != member.id and not access.can_moderate(member, question.community):
+        raise Forbidden("Only the asker or a community moderator may accept an answer.", field="post")
+    if reply_id is None:
+        question.accepted_answer = None
+        question.save(update_fields=["accepted_answer"])
+        return question
+    answer = Post.objects.filter(id=reply_id).first()
+    if answer is None or answer.root_id != question.id:
+        raise InvalidInput("The answer must be a reply in this question's thread.", field="answer")
+    if answer.is_removed:
+        raise Conflict("A removed reply cannot be the accepted answer.", field="answer")
+    if question.accepted_answer_id == answer.id:
+        return question
+    question.accepted_answer = answer
+    question.save(update_fields=["accepted_answer"])
+    events.record(EventKind.ACCEPTED_ANSWER, member.id,
+                  target_id=answer.author_id if answer.author_id != member.id else None,
+                  community_id=question.community_id, post_id=answer.id)
+    return question
+
+
+def thread(member: Member, post_id: int) -> tuple[Post, list[Post]]:
+    """The root of the thread containing `post_id`, and all its replies (oldest first)."""
+    post = get_readable_post(member, post_id)
+    root = post if post.parent_id is None else Post.objects.select_related("community", "author").get(id=post.root_id)
+    replies = list(Post.objects.filter(root=root).select_related("author").order_by("created_at", "id"))
+    return root, replies
+
+
+def build_tree(root: Post, replies: list[Post]) -> list[dict]:
+    """Nest replies under their parents: [{"post": p, "children": [...]}, ...]."""
+    nodes = {r.id: {"post": r, "children": []} for r in replies}
+    top: list[dict] = []
+    for r in replies:
+        (nodes[r.parent_id]["children"] if r.parent_id in nodes else top).append(nodes[r.id])
+    return top

@@ -1,0 +1,99 @@
+"""Markdown to safe HTML, with @mentions and #topics linked.
+
+markdown-it renders CommonMark with raw HTML disabled; a core rule turns
+@handle and #topic in text (never inside code or links) into links; nh3 then
+sanitises the result: no scripts, no event handlers, only http(s)/mailto links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,58}[A-Za-z0-9_])?)")
+TOPIC_RE = re.compile(r"(?<![\w#&/])#([A-Za-z][A-Za-z0-9_-]{0,62})")
+TOKEN_RE = re.compile(f"{MENTION_RE.pattern}|{TOPIC_RE.pattern}")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del", "s",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+
+
+def find_mentions(text: str) -> set[str]:
+    return {m.lower() for m in MENTION_RE.findall(_strip_code(text))}
+
+
+def find_topics(text: str) -> set[str]:
+    return {t.lower() for t in TOPIC_RE.findall(_strip_code(text))}
+
+
+def _strip_code(text: str) -> str:
+    text = re.sub(r"```.*?(```|$)", " ", text, flags=re.S)
+    return re.sub(r"`[^`\n]*`", " ", text)
+
+
+def _linker() -> Callable[[StateCore], None]:
+    def rule(state: StateCore) -> None:
+        known_handles = state.env.get("handles", frozenset())
+        for block in state.tokens:
+            if block.type != "inline" or not block.children:
+                continue
+            out: list[Token] = []
+            in_link = 0
+            for tok in block.children:
+                if tok.type == "link_open":
+                    in_link += 1
+                elif tok.type == "link_close":
+                    in_link -= 1
+                if tok.type != "text" or in_link or ("@" not in tok.content and "#" not in tok.content):
+                    out.append(tok)
+                    continue
+                pos = 0
+                for m in TOKEN_RE.finditer(tok.content):
+                    handle, topic = m.group(1), m.group(2)
+                    if handle and handle.lower() not in known_handles:
+                        continue
+                    if m.start() > pos:
+                        t = Token("text", "", 0)
+                        t.content = tok.content[pos:m.start()]
+                        out.append(t)
+                    if handle:
+                        href, cls = f"/people/{handle.lower()}/", "mention"
+                    else:
+                        href, cls = f"/topics/{topic.lower()}/", "topic"
+                    link = Token("link_open", "a", 1)
+                    link.attrs = {"href": href, "class": cls}
+                    text = Token("text", "", 0)
+                    text.content = m.group(0)
+                    out += [link, text, Token("link_close", "a", -1)]
+                    pos = m.end()
+                if pos < len(tok.content):
+                    t = Token("text", "", 0)
+                    t.content = tok.content[pos:]
+                    out.append(t)
+            block.children = out
+
+    return rule
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_MD.enable(["table", "strikethrough"])
+_MD.core.ruler.push("sf_mentions_topics", _linker())
+
+
+def render(body: str, known_handles: set[str] | frozenset[str] = frozenset()) -> str:
+    html = _MD.render(body, {"handles": set(known_handles)})
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )

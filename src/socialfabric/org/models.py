@@ -1,0 +1,117 @@
+"""People and the formal organisation: units, levels, reporting lines, stakeholder kinds."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Stakeholder(models.TextChoices):
+    EMPLOYEE = "employee", "Employee"
+    CUSTOMER = "customer", "Customer"
+    PARTNER = "partner", "Partner"
+    SUPPLIER = "supplier", "Supplier"
+    SHAREHOLDER = "shareholder", "Shareholder"
+    PUBLIC = "public", "Public"
+
+
+EXTERNAL_KINDS = frozenset(k for k in Stakeholder.values if k != Stakeholder.EMPLOYEE)
+
+
+class Unit(models.Model):
+    """A department in the formal organisation: a tree through `parent`."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, handle: str, email: str = "", password: str | None = None, **extra):
+        member = self.model(handle=handle, email=self.normalize_email(email), **extra)
+        if password:
+            member.set_password(password)
+        else:
+            member.set_unusable_password()
+        member.save(using=self._db)
+        return member
+
+    def create_superuser(self, handle: str, email: str = "", password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(handle, email, password, **extra)
+
+
+class Member(AbstractBaseUser, PermissionsMixin):
+    """Anyone in the ecosystem: employee, customer, partner, supplier, shareholder or public.
+
+    `handle` is what @mentions use; `external_id` is the id from an imported org chart.
+    """
+
+    handle = models.CharField(max_length=60, unique=True)
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True, db_index=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 = top executive")
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    stakeholder = models.CharField(max_length=20, choices=Stakeholder.choices, default=Stakeholder.EMPLOYEE)
+    organisation = models.CharField(max_length=150, blank=True, help_text="External members' organisation")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    is_analyst = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.handle
+
+    @property
+    def is_external(self) -> bool:
+        return self.stakeholder != Stakeholder.EMPLOYEE
+
+
+class Follow(models.Model):
+    """A member follows another member's posts."""
+
+    follower = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="following_set")
+    followed = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followed")), name="follow_not_self"),
+        ]
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API. Only a SHA-256 digest is stored."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,79 @@
+"""Following people and personal access tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from socialfabric.errors import Conflict, InvalidInput, NotFound
+from socialfabric.insights import events
+from socialfabric.insights.models import EventKind
+from socialfabric.org.models import AccessToken, Follow, Member
+
+TOKEN_PREFIX = "sf_"
+
+
+def get_member(handle_or_id: str | int) -> Member:
+    lookup = {"id": handle_or_id} if isinstance(handle_or_id, int) else {"handle": str(handle_or_id).lower()}
+    member = Member.objects.select_related("unit", "manager").filter(is_active=True, **lookup).first()
+    if member is None:
+        raise NotFound("No such member.", field="member")
+    return member
+
+
+@transaction.atomic
+def follow(follower: Member, followed: Member) -> Follow:
+    if follower.id == followed.id:
+        raise InvalidInput("You cannot follow yourself.", field="member")
+    try:
+        with transaction.atomic():
+            f = Follow.objects.create(follower=follower, followed=followed)
+    except IntegrityError:
+        raise Conflict("You follow this member already.", field="member") from None
+    events.record(EventKind.FOLLOW, follower.id, target_id=followed.id)
+    return f
+
+
+@transaction.atomic
+def unfollow(follower: Member, followed: Member) -> None:
+    deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    if not deleted:
+        raise Conflict("You do not follow this member.", field="member")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(member: Member, name: object) -> tuple[AccessToken, str]:
+    """A new token; the plain text is returned once and never stored."""
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise InvalidInput("Name the token (1 to 100 characters).", field="name")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(member=member, name=name.strip(), prefix=plain[:10], digest=_digest(plain))
+    return token, plain
+
+
+def authenticate_token(plain: str) -> Member | None:
+    if not plain or not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = AccessToken.objects.select_related("member").filter(digest=_digest(plain), revoked_at__isnull=True).first()
+    if token is None or not token.member.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        AccessToken.objects.filter(id=token.id).update(last_used_at=now)
+    return token.member
+
+
+def revoke_token(member: Member, token_id: int) -> AccessToken:
+    token = AccessToken.objects.filter(id=token_id, member=member).first()
+    if token is None:
+        raise NotFound("No such token.", field="token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,54 @@
+"""Shared fixtures: a small organisation built through the services."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from socialfabric.communities import services as communities
+from socialfabric.org.models import Member, Unit
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_member(db):
+    def make(handle: str | None = None, *, stakeholder: str = "employee", unit: Unit | None = None,
+             level: int | None = 3, password: str | None = "correct-horse-battery", **extra) -> Member:
+        handle = handle or f"member{next(_seq)}"
+        return Member.objects.create_user(handle, f"{handle}@example.org", password, name=handle.title(),
+                                          stakeholder=stakeholder, unit=unit, level=level, **extra)
+    return make
+
+
+@pytest.fixture
+def unit(db) -> Unit:
+    return Unit.objects.create(name="Engineering", slug="engineering")
+
+
+@pytest.fixture
+def alice(make_member, unit) -> Member:
+    return make_member("alice", unit=unit, level=2)
+
+
+@pytest.fixture
+def bob(make_member, unit) -> Member:
+    return make_member("bob", unit=unit, level=3)
+
+
+@pytest.fixture
+def carol(make_member) -> Member:
+    return make_member("carol", stakeholder="customer", organisation="Acme Ltd")
+
+
+@pytest.fixture
+def open_community(alice, bob):
+    c = communities.create_community(alice, name="Product Ideas", purpose="Ideas for the product")
+    communities.join(bob, c)
+    return c
+
+
+@pytest.fixture
+def secret_community(alice):
+    return communities.create_community(alice, name="Merger Talks", visibility="secret")
