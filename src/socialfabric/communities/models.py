@@ -28,7 +28,7 @@ class Community(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
     purpose = models.TextField(blank=True)
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.OPEN)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.OPEN, db_index=True)
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
     # For a mixed audience: the external stakeholder kinds admitted besides employees.
     external_kinds = models.JSONField(default=list, blank=True)

@@ -47,7 +47,10 @@ class Post(models.Model):
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     body_html = models.TextField()
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    # No index of its own: "parent IS NULL" matches every thread, and SQLite would pick that
+    # index over the feed's ordered partial index. Children are found through `root`.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+                               db_index=False)
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants")
     depth = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -63,9 +66,10 @@ class Post(models.Model):
 
     class Meta:
         indexes = [
-            # Feeds: threads newest activity first, keyset on (last_activity_at, id).
+            # Feeds: threads newest activity first, keyset on (last_activity_at, id); community and
+            # author ride along so the home feed's filter is checked in the index, not the table.
             models.Index(
-                fields=["-last_activity_at", "-id"], name="thread_activity",
+                fields=["-last_activity_at", "-id", "community", "author"], name="thread_activity",
                 condition=models.Q(parent__isnull=True),
             ),
             models.Index(

@@ -11,21 +11,90 @@ import base64
 import binascii
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
 from socialfabric import access
-from socialfabric.communities.models import Community
+from socialfabric.communities.models import Community, Membership
 from socialfabric.conversations.models import Post, Reaction, Topic
 from socialfabric.errors import InvalidInput, NotFound
 from socialfabric.org.models import Follow, Member, Unit
+from socialfabric.validation import is_storable
+
+
+@dataclass(slots=True)
+class AuthorRef:
+    id: int
+    handle: str
+    name: str
+    unit_id: int | None
+    stakeholder: str
+    organisation: str
+
+    def __str__(self) -> str:
+        return self.name or self.handle
+
+    @property
+    def is_external(self) -> bool:
+        return self.stakeholder != "employee"
+
+
+@dataclass(slots=True)
+class CommunityRef:
+    id: int
+    slug: str
+    name: str
+    visibility: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(slots=True)
+class ThreadSummary:
+    """What a feed shows of a thread: the root post with its author and community.
+
+    Attribute names match Post's, so templates and API schemas read either.
+    """
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    body_html: str
+    created_at: datetime
+    last_activity_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    reply_count: int
+    accepted_answer_id: int | None
+    community_id: int
+    author_id: int
+    community: CommunityRef
+    author: AuthorRef
+    parent_id: None = None
+    root_id: None = None
+    depth: int = 0
+
+    @property
+    def is_root(self) -> bool:
+        return True
+
+    @property
+    def is_removed(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def thread_id(self) -> int:
+        return self.id
 
 
 @dataclass
 class FeedItem:
-    post: Post
+    post: ThreadSummary
     reactions: dict[str, int] = field(default_factory=dict)
     mine: list[str] = field(default_factory=list)
 
@@ -36,29 +105,39 @@ class FeedPage:
     next_cursor: str | None
 
 
-def encode_cursor(post: Post) -> str:
+def encode_cursor(post: Post | ThreadSummary) -> str:
     raw = f"{post.last_activity_at.isoformat()}|{post.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
+        if not isinstance(cursor, str) or len(cursor) > 200:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, ident = raw.split("|")
         when = datetime.fromisoformat(stamp)
         if when.tzinfo is None:
             raise ValueError
-        return when, int(ident)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        # Normalise to UTC here: a far-off offset (year 1 at +05:00) would overflow later, in the query.
+        when = when.astimezone(UTC)
+        n = int(ident)
+        if not 0 <= n < 2**63:
+            raise ValueError
+        return when, n
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput("The cursor is not one this server gave out.", field="cursor") from None
 
 
 def page_size(limit: object) -> int:
     if limit is None or limit == "":
         return settings.SOCIALFABRIC_PAGE_SIZE
+    # Only ints and digit strings: int() would truncate 2.5, take True as 1 and overflow on inf.
+    if isinstance(limit, bool) or not isinstance(limit, int | str):
+        raise InvalidInput("The limit must be a whole number.", field="limit")
     try:
-        n = int(limit)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        n = int(limit)
+    except ValueError:
         raise InvalidInput("The limit must be a whole number.", field="limit") from None
     if not 1 <= n <= settings.SOCIALFABRIC_MAX_PAGE_SIZE:
         raise InvalidInput(f"The limit must be between 1 and {settings.SOCIALFABRIC_MAX_PAGE_SIZE}.", field="limit")
@@ -69,68 +148,156 @@ def threads() -> QuerySet[Post]:
     return Post.objects.filter(parent__isnull=True).order_by("-last_activity_at", "-id")
 
 
-def home_filter(member: Member) -> Q:
-    """My communities, plus threads started by people I follow where I may read them."""
-    mine = access.member_community_ids(member)
-    followed = list(Follow.objects.filter(follower=member).values_list("followed_id", flat=True))
-    q = Q(community_id__in=mine)
-    if followed:
-        readable_elsewhere = access.readable_community_ids(member) - mine
-        if readable_elsewhere:
-            q |= Q(author_id__in=followed, community_id__in=readable_elsewhere)
-    return q
+# The feed statement is written by hand: it is the hot path, and the ORM's per-call query
+# building cost many times the query itself. Table names come from the models.
+_POST, _COMMUNITY, _MEMBER = Post._meta.db_table, Community._meta.db_table, Member._meta.db_table
+_MEMBERSHIP, _FOLLOW = Membership._meta.db_table, Follow._meta.db_table
+_TOPICS = Post.topics.through._meta.db_table
+_SELECT = (
+    "SELECT p.id, p.kind, p.title, p.body, p.body_html, p.created_at, p.last_activity_at, p.edited_at,"
+    " p.deleted_at, p.reply_count, p.accepted_answer_id, p.community_id, p.author_id,"
+    " c.slug, c.name, c.visibility, a.handle, a.name, a.unit_id, a.stakeholder, a.organisation"
+    f" FROM {_POST} p JOIN {_COMMUNITY} c ON c.id = p.community_id JOIN {_MEMBER} a ON a.id = p.author_id"
+    " WHERE p.parent_id IS NULL AND "
+)
+_ORDER = " ORDER BY p.last_activity_at DESC, p.id DESC LIMIT %s"
+_AFTER = " AND (p.last_activity_at < %s OR (p.last_activity_at = %s AND p.id < %s))"
+_MINE = f"SELECT community_id FROM {_MEMBERSHIP} WHERE member_id = %s"
+_OPEN = f"SELECT id FROM {_COMMUNITY} WHERE visibility = 'open'"
+_FOLLOWED = f"SELECT followed_id FROM {_FOLLOW} WHERE follower_id = %s"
 
 
-def page(member: Member, qs: QuerySet[Post], cursor: str | None, limit: object) -> FeedPage:
-    n = page_size(limit)
-    if cursor:
+def _ids(values: set[int]) -> str:
+    """An inline id list; ids are ints from our own tables, never user text."""
+    return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
+
+
+def readable_sql(viewer: Member, column: str = "p.community_id") -> tuple[str, list]:
+    """SQL condition: the thread's community is one the viewer may read (see access.py).
+
+    `column + 0` keeps the planner on the ordered thread index; the sources are
+    subqueries so the whole page is one statement.
+    """
+    if not viewer.is_authenticated:
+        return "1 = 0", []
+    if viewer.is_staff:
+        return "1 = 1", []
+    if viewer.stakeholder == "employee":
+        return f"({column} + 0 IN ({_MINE}) OR {column} + 0 IN ({_OPEN}))", [viewer.id]
+    return f"{column} + 0 IN ({_ids(access.readable_community_ids(viewer))})", []
+
+
+def home_sql(member: Member) -> tuple[str, list]:
+    """My communities, plus threads started by people I follow where I may read them.
+
+    Both SQLite and PostgreSQL then walk the thread_activity index newest first and
+    check each entry's community and author inside the index, stopping after one page.
+    Without the `+ 0` SQLite gathers every thread of every source and sorts them all.
+    """
+    if member.is_staff:
+        elsewhere, params = "1 = 1", []
+    elif member.stakeholder == "employee":
+        elsewhere, params = f"p.community_id + 0 IN ({_OPEN})", []
+    else:
+        others = access.readable_community_ids(member) - access.member_community_ids(member)
+        elsewhere, params = f"p.community_id + 0 IN ({_ids(others)})", []
+    return (f"(p.community_id + 0 IN ({_MINE}) OR (p.author_id + 0 IN ({_FOLLOWED}) AND {elsewhere}))",
+            [member.id, member.id, *params])
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back text for columns it cannot type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def page_sql(where: str, params: list, cursor: str | None, n: int) -> tuple[str, list]:
+    """The statement that produces one feed page (n + 1 rows, to know if there is more)."""
+    sql = _SELECT + where
+    params = list(params)
+    if cursor is not None and cursor != "":  # a non-string cursor is bad input, not "no cursor"
         when, ident = decode_cursor(cursor)
-        qs = qs.filter(Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=ident))
-    posts = list(qs.select_related("author", "community")[: n + 1])
-    more = len(posts) > n
-    posts = posts[:n]
+        stamp = connection.ops.adapt_datetimefield_value(when)
+        sql += _AFTER
+        params += [stamp, stamp, ident]
+    return sql + _ORDER, [*params, n + 1]
+
+
+def page(member: Member, where: str, params: list, cursor: str | None, limit: object) -> FeedPage:
+    n = page_size(limit)
+    sql, params = page_sql(where, params, cursor, n)
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        rows = db.fetchall()
+    posts = [
+        ThreadSummary(
+            id=r[0], kind=r[1], title=r[2], body=r[3], body_html=r[4], created_at=_aware(r[5]),
+            last_activity_at=_aware(r[6]), edited_at=_aware(r[7]), deleted_at=_aware(r[8]), reply_count=r[9],
+            accepted_answer_id=r[10], community_id=r[11], author_id=r[12],
+            community=CommunityRef(r[11], r[13], r[14], r[15]),
+            author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20]),
+        )
+        for r in rows[:n]
+    ]
+    more = len(rows) > n
     return FeedPage(items=annotate(member, posts), next_cursor=encode_cursor(posts[-1]) if more else None)
 
 
-def annotate(member: Member, posts: list[Post]) -> list[FeedItem]:
-    """Attach reaction counts and the viewer's own reactions: two queries per page."""
-    ids = [p.id for p in posts]
+def annotate(member: Member, posts: list) -> list[FeedItem]:
+    """Attach reaction counts and the viewer's own reactions: one grouped query per page."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        from django.db.models import Count
-
-        for post_id, kind, n in (Reaction.objects.filter(post_id__in=ids).values_list("post_id", "kind")
-                                 .annotate(n=Count("id")).order_by()):
-            counts[post_id][kind] = n
-        if member.is_authenticated:
-            for post_id, kind in Reaction.objects.filter(post_id__in=ids, member=member).values_list("post_id", "kind"):
-                mine[post_id].append(kind)
+    if posts:
+        ids = [p.id for p in posts]
+        marks = ", ".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT post_id, kind, COUNT(*), SUM(CASE WHEN member_id = %s THEN 1 ELSE 0 END) "
+                f"FROM {Reaction._meta.db_table} WHERE post_id IN ({marks}) GROUP BY post_id, kind",
+                [member.id or 0, *ids],
+            )
+            for post_id, kind, n, own in cursor.fetchall():
+                counts[post_id][kind] = n
+                if own:
+                    mine[post_id].append(kind)
     return [FeedItem(post=p, reactions=counts.get(p.id, {}), mine=sorted(mine.get(p.id, []))) for p in posts]
 
 
 def home_feed(member: Member, cursor: str | None = None, limit: object = None) -> FeedPage:
-    return page(member, threads().filter(home_filter(member)), cursor, limit)
+    return page(member, *home_sql(member), cursor, limit)
 
 
 def community_feed(member: Member, community: Community, cursor: str | None = None, limit: object = None) -> FeedPage:
     access.require_readable(member, community)
-    return page(member, threads().filter(community=community), cursor, limit)
+    return page(member, "p.community_id = %s", [community.id], cursor, limit)
 
 
 def profile_feed(viewer: Member, author: Member, cursor: str | None = None, limit: object = None) -> FeedPage:
-    qs = threads().filter(author=author, community_id__in=access.readable_community_ids(viewer))
-    return page(viewer, qs, cursor, limit)
+    readable, params = readable_sql(viewer)
+    return page(viewer, f"p.author_id = %s AND {readable}", [author.id, *params], cursor, limit)
 
 
 def unit_feed(viewer: Member, unit: Unit, cursor: str | None = None, limit: object = None) -> FeedPage:
-    qs = threads().filter(author__unit=unit, community_id__in=access.readable_community_ids(viewer))
-    return page(viewer, qs, cursor, limit)
+    readable, params = readable_sql(viewer)
+    return page(viewer, f"a.unit_id = %s AND {readable}", [unit.id, *params], cursor, limit)
 
 
 def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: object = None) -> FeedPage:
-    topic = Topic.objects.filter(name=str(name).lower().lstrip("#")).first()
+    """Threads tagged #name that the viewer may read.
+
+    NotFound when the viewer can read no thread with the topic, whether or not the topic
+    exists: otherwise "exists but empty" would reveal topics used only in secret communities.
+    """
+    if not isinstance(name, str) or not is_storable(name):
+        raise NotFound("No such topic.", field="topic")
+    topic = Topic.objects.filter(name=name.lower().lstrip("#")).first()
     if topic is None:
         raise NotFound("No such topic.", field="topic")
-    qs = threads().filter(topics=topic, community_id__in=access.readable_community_ids(viewer))
-    return page(viewer, qs, cursor, limit)
+    readable, params = readable_sql(viewer)
+    where = f"p.id IN (SELECT post_id FROM {_TOPICS} WHERE topic_id = %s) AND {readable}"
+    result = page(viewer, where, [topic.id, *params], cursor, limit)
+    if not result.items and not cursor:
+        raise NotFound("No such topic.", field="topic")
+    return result
