@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from socialfabric.communities.models import Community, Membership, Role, Visibility
 from socialfabric.errors import Forbidden, NotFound
 from socialfabric.org.models import Member
+from socialfabric.validation import is_storable, parse_id
 
 
 def member_community_ids(member: Member) -> set[int]:
@@ -54,13 +55,17 @@ def _role(member: Member, community: Community) -> str | None:
     return roles[community.id]
 
 
+def _admitting(qs: QuerySet[Community], stakeholder: str) -> QuerySet[Community]:
+    """Narrow `qs` to communities whose audience admits this stakeholder kind."""
+    if stakeholder == "employee":
+        return qs
+    # JSON containment differs per backend; the kinds list is short, so filter in Python.
+    mixed = qs.filter(audience="mixed").only("id", "external_kinds")
+    return Community.objects.filter(id__in=[c.id for c in mixed if stakeholder in (c.external_kinds or [])])
+
+
 def _open_admitting(member: Member) -> QuerySet[Community]:
-    qs = Community.objects.filter(visibility=Visibility.OPEN)
-    if member.stakeholder != "employee":
-        # JSON containment differs per backend; the kinds list is short, so filter in Python.
-        ids = [c.id for c in qs.filter(audience="mixed").only("id", "external_kinds") if member.stakeholder in (c.external_kinds or [])]
-        return Community.objects.filter(id__in=ids)
-    return qs
+    return _admitting(Community.objects.filter(visibility=Visibility.OPEN), member.stakeholder)
 
 
 def readable_community_ids(member: Member) -> set[int]:
@@ -83,10 +88,7 @@ def visible_communities(member: Member) -> QuerySet[Community]:
         return Community.objects.none()
     if member.is_staff:
         return Community.objects.all()
-    listed = Community.objects.exclude(visibility=Visibility.SECRET)
-    if member.stakeholder != "employee":
-        ids = [c.id for c in listed.filter(audience="mixed").only("id", "external_kinds") if member.stakeholder in (c.external_kinds or [])]
-        listed = Community.objects.filter(id__in=ids)
+    listed = _admitting(Community.objects.exclude(visibility=Visibility.SECRET), member.stakeholder)
     return Community.objects.filter(Q(id__in=listed.values("id")) | Q(id__in=list(member_community_ids(member))))
 
 
@@ -114,7 +116,12 @@ def is_member(member: Member, community: Community) -> bool:
 
 def get_visible_community(member: Member, slug_or_id: str | int) -> Community:
     """The community, or NotFound, also when it exists but is secret to this member."""
-    lookup = {"id": slug_or_id} if isinstance(slug_or_id, int) else {"slug": slug_or_id}
+    if isinstance(slug_or_id, int) and not isinstance(slug_or_id, bool):
+        lookup: dict = {"id": parse_id(slug_or_id, field="community", message="No such community.")}
+    elif isinstance(slug_or_id, str) and is_storable(slug_or_id):
+        lookup = {"slug": slug_or_id}
+    else:  # None, lists, NUL characters: nothing by that address (and no 500 from the database)
+        raise NotFound("No such community.", field="community")
     community = Community.objects.filter(**lookup).first()
     if community is None or not can_see_community(member, community):
         raise NotFound("No such community.", field="community")

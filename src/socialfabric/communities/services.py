@@ -13,6 +13,7 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights import events
 from socialfabric.insights.models import EventKind
 from socialfabric.org.models import EXTERNAL_KINDS, Member
+from socialfabric.validation import check_storable, parse_id
 
 
 def _choice(value: object, choices: type, field: str) -> str:
@@ -26,11 +27,14 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
                      audience: object = "internal", external_kinds: object = None, slug: object = None) -> Community:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("The name must not be empty.", field="name")
-    name = " ".join(name.split())
+    name = " ".join(check_storable(name, "name").split())
     if len(name) > 120:
         raise InvalidInput("The name is longer than 120 characters.", field="name")
     if not isinstance(purpose, str) or len(purpose) > 2000:
         raise InvalidInput("The purpose must be text of at most 2000 characters.", field="purpose")
+    check_storable(purpose, "purpose")
+    if slug is not None and not isinstance(slug, str):
+        raise InvalidInput("The address must be text.", field="slug")
     visibility = _choice(visibility, Visibility, "visibility")
     audience = _choice(audience, Audience, "audience")
     kinds = external_kinds or []
@@ -48,9 +52,13 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
         raise InvalidInput("The name needs at least one letter or digit.", field="name")
     if Community.objects.filter(slug=slug).exists():
         raise Conflict(f"A community with the address '{slug}' exists already.", field="slug")
-    community = Community.objects.create(name=name, slug=slug, purpose=purpose.strip(), visibility=visibility,
-                                         audience=audience, external_kinds=sorted(set(kinds)), created_by=member,
-                                         member_count=1)
+    try:
+        with transaction.atomic():  # a concurrent create with the same slug loses here, not with a 500
+            community = Community.objects.create(
+                name=name, slug=slug, purpose=purpose.strip(), visibility=visibility, audience=audience,
+                external_kinds=sorted(set(kinds)), created_by=member, member_count=1)
+    except IntegrityError:
+        raise Conflict(f"A community with the address '{slug}' exists already.", field="slug") from None
     Membership.objects.create(community=community, member=member, role=Role.OWNER)
     events.record(EventKind.JOIN, member.id, community_id=community.id)
     access.forget(member)
@@ -110,6 +118,7 @@ def request_to_join(member: Member, community: Community, message: object = "") 
         raise InvalidInput("This community is open: join it directly.", field="community")
     if not isinstance(message, str) or len(message) > 500:
         raise InvalidInput("The message must be text of at most 500 characters.", field="message")
+    check_storable(message, "message")
     if JoinRequest.objects.filter(community=community, member=member, status=JoinRequest.Status.PENDING).exists():
         raise Conflict("You have asked to join already; a moderator will decide.", field="community")
     return JoinRequest.objects.create(community=community, member=member, message=message.strip())
@@ -117,6 +126,7 @@ def request_to_join(member: Member, community: Community, message: object = "") 
 
 @transaction.atomic
 def decide_request(moderator: Member, request_id: int, *, approve: bool) -> JoinRequest:
+    request_id = parse_id(request_id, field="request", message="No such request.")
     req = JoinRequest.objects.select_related("community", "member").filter(id=request_id).first()
     if req is None or not access.can_see_community(moderator, req.community):
         raise NotFound("No such request.", field="request")

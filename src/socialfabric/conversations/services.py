@@ -27,6 +27,7 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights import events
 from socialfabric.insights.models import EventKind
 from socialfabric.org.models import Member
+from socialfabric.validation import check_storable, parse_id
 
 REMOVED_TEXT = "[removed]"
 
@@ -34,7 +35,7 @@ REMOVED_TEXT = "[removed]"
 def clean_body(body: object, field: str = "body") -> str:
     if not isinstance(body, str):
         raise InvalidInput("The body must be text.", field=field)
-    body = body.replace("\r\n", "\n").strip()
+    body = check_storable(body, field).replace("\r\n", "\n").strip()
     if not body:
         raise InvalidInput("The body must not be empty.", field=field)
     limit = settings.SOCIALFABRIC_MAX_BODY_CHARS
@@ -48,7 +49,7 @@ def clean_title(title: object) -> str:
         return ""
     if not isinstance(title, str):
         raise InvalidInput("The title must be text.", field="title")
-    title = " ".join(title.split())
+    title = " ".join(check_storable(title, "title").split())
     limit = settings.SOCIALFABRIC_MAX_TITLE_CHARS
     if len(title) > limit:
         raise InvalidInput(f"The title is {len(title)} characters; the limit is {limit}.", field="title")
@@ -80,6 +81,7 @@ def _render_and_link(post: Post, *, record_mentions: bool, actor: Member) -> Non
 
 
 def get_readable_post(member: Member, post_id: int) -> Post:
+    post_id = parse_id(post_id, field="post", message="No such post.")
     post = Post.objects.select_related("community", "author").filter(id=post_id).first()
     if post is None or not access.can_see_community(member, post.community):
         raise NotFound("No such post.", field="post")
@@ -159,6 +161,8 @@ def remove_post(member: Member, post_id: int) -> Post:
     post.save(update_fields=["deleted_at", "body", "body_html"])
     post.mentions.clear()
     post.topics.clear()
+    # A removed reply cannot be accepted (see accept_answer), so it stops being the accepted one.
+    Post.objects.filter(accepted_answer=post).update(accepted_answer=None)
     return post
 
 
@@ -204,10 +208,14 @@ def accept_answer(member: Member, question_id: int, reply_id: int | None) -> Pos
         raise InvalidInput("Only questions have accepted answers.", field="post")
     if question.author_id != member.id and not access.can_moderate(member, question.community):
         raise Forbidden("Only the asker or a community moderator may accept an answer.", field="post")
+    if question.is_removed:
+        raise Conflict("This question was removed.", field="post")
     if reply_id is None:
         question.accepted_answer = None
         question.save(update_fields=["accepted_answer"])
         return question
+    reply_id = parse_id(reply_id, field="answer", error=InvalidInput,
+                        message="The answer must be a reply in this question's thread.")
     answer = Post.objects.filter(id=reply_id).first()
     if answer is None or answer.root_id != question.id:
         raise InvalidInput("The answer must be a reply in this question's thread.", field="answer")

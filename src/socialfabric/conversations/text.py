@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -27,20 +28,44 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "ol": {"start"}, "th": {"
 
 
 def find_mentions(text: str) -> set[str]:
-    return {m.lower() for m in MENTION_RE.findall(_strip_code(text))}
+    """Lower-cased handles that `render` would link (when they exist)."""
+    return set(_scan(text)[0])
 
 
 def find_topics(text: str) -> set[str]:
-    return {t.lower() for t in TOPIC_RE.findall(_strip_code(text))}
+    """Lower-cased topic names that `render` links."""
+    return set(_scan(text)[1])
 
 
-def _strip_code(text: str) -> str:
-    text = re.sub(r"```.*?(```|$)", " ", text, flags=re.S)
-    return re.sub(r"`[^`\n]*`", " ", text)
+@lru_cache(maxsize=64)
+def _scan(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    # Walk the same Markdown tokens that `render` links, so that what is recorded as a
+    # mention or topic is exactly what is linked: nothing in code spans, fenced, tilde or
+    # indented code blocks, or inside link text. (A regex over the source misses some of these.)
+    mentions: set[str] = set()
+    topics: set[str] = set()
+    for block in _MD.parse(text, {"scan_only": True}):
+        if block.type != "inline" or not block.children:
+            continue
+        in_link = 0
+        for tok in block.children:
+            if tok.type == "link_open":
+                in_link += 1
+            elif tok.type == "link_close":
+                in_link -= 1
+            elif tok.type == "text" and not in_link:
+                for m in TOKEN_RE.finditer(tok.content):
+                    if m.group(1):
+                        mentions.add(m.group(1).lower())
+                    else:
+                        topics.add(m.group(2).lower())
+    return frozenset(mentions), frozenset(topics)
 
 
 def _linker() -> Callable[[StateCore], None]:
     def rule(state: StateCore) -> None:
+        if state.env.get("scan_only"):  # _scan reads the plain text tokens itself
+            return
         known_handles = state.env.get("handles", frozenset())
         for block in state.tokens:
             if block.type != "inline" or not block.children:

@@ -12,12 +12,18 @@ from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.insights import events
 from socialfabric.insights.models import EventKind
 from socialfabric.org.models import AccessToken, Follow, Member
+from socialfabric.validation import check_storable, is_storable, parse_id
 
 TOKEN_PREFIX = "sf_"
 
 
 def get_member(handle_or_id: str | int) -> Member:
-    lookup = {"id": handle_or_id} if isinstance(handle_or_id, int) else {"handle": str(handle_or_id).lower()}
+    if isinstance(handle_or_id, int) and not isinstance(handle_or_id, bool):
+        lookup: dict = {"id": parse_id(handle_or_id, field="member", message="No such member.")}
+    elif isinstance(handle_or_id, str) and is_storable(handle_or_id):
+        lookup = {"handle": handle_or_id.lower()}
+    else:
+        raise NotFound("No such member.", field="member")
     member = Member.objects.select_related("unit", "manager").filter(is_active=True, **lookup).first()
     if member is None:
         raise NotFound("No such member.", field="member")
@@ -52,6 +58,7 @@ def create_token(member: Member, name: object) -> tuple[AccessToken, str]:
     """A new token; the plain text is returned once and never stored."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise InvalidInput("Name the token (1 to 100 characters).", field="name")
+    check_storable(name, "name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken.objects.create(member=member, name=name.strip(), prefix=plain[:10], digest=_digest(plain))
     return token, plain
@@ -70,6 +77,7 @@ def authenticate_token(plain: str) -> Member | None:
 
 
 def revoke_token(member: Member, token_id: int) -> AccessToken:
+    token_id = parse_id(token_id, field="token", message="No such token.")
     token = AccessToken.objects.filter(id=token_id, member=member).first()
     if token is None:
         raise NotFound("No such token.", field="token")
