@@ -253,7 +253,7 @@ def measure(runs: int) -> dict:
 
     # The bare query: the SQL the feed page runs for its rows (authors and communities joined), no ORM.
     access.forget(member)
-    sql, params = feed.page_sql(*feed.home_sql(member), None, 20)
+    sql, params = feed.page_sql(member, *feed.home_sql(member), None, 20)
     sql = sql.replace("%s", "?")  # Django's wrapper formats; plain sqlite3 wants qmark
     raw = connection.cursor().connection
 

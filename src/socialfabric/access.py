@@ -101,7 +101,16 @@ def can_see_community(member: Member, community: Community) -> bool:
 
 
 def can_read_community(member: Member, community: Community) -> bool:
-    return community.id in readable_community_ids(member)
+    """Members read their communities; anyone the audience admits reads an open one.
+
+    Decided from the community row and the member's memberships, without listing every
+    readable community: this sits on the path of every post and reply.
+    """
+    if not member.is_authenticated:
+        return False
+    if member.is_staff or community.id in member_community_ids(member):
+        return True
+    return community.visibility == Visibility.OPEN and community.admits(member.stakeholder)
 
 
 def can_moderate(member: Member, community: Community) -> bool:

@@ -56,28 +56,35 @@ def clean_title(title: object) -> str:
     return title
 
 
-def _render_and_link(post: Post, *, record_mentions: bool, actor: Member) -> None:
-    """Render the body and (re)attach the mentions and topics it names."""
-    handles = find_mentions(post.body)
+def _prepare(body: str) -> tuple[str, list[Member], set[str]]:
+    """The body's HTML, the members it mentions and the topic names it carries."""
+    handles = find_mentions(body)
     mentioned = list(Member.objects.filter(handle__in=handles, is_active=True).only("id", "handle")) if handles else []
-    post.body_html = render(post.body, {m.handle.lower() for m in mentioned})
-    post.save(update_fields=["body_html"])
-    names = find_topics(post.body)
+    return render(body, {m.handle.lower() for m in mentioned}), mentioned, find_topics(body)
+
+
+def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: Member, new: bool) -> None:
+    """(Re)attach mentions and topics; record a mention event for each newly mentioned person."""
     topics = []
-    if names:
-        existing = {t.name: t for t in Topic.objects.filter(name__in=names)}
-        for name in names - existing.keys():
+    if topic_names:
+        existing = {t.name: t for t in Topic.objects.filter(name__in=topic_names)}
+        for name in topic_names - existing.keys():
             existing[name], _ = Topic.objects.get_or_create(name=name)
         topics = list(existing.values())
-    post.topics.set(topics)
-    before = set(post.mentions.values_list("id", flat=True)) if record_mentions else set()
-    post.mentions.set(mentioned)
-    if record_mentions:
-        for m in mentioned:
-            # Mentioning someone who cannot read the community would notify no one; still a social act.
-            if m.id not in before and m.id != actor.id:
-                events.record(EventKind.MENTION, actor.id, target_id=m.id,
-                              community_id=post.community_id, post_id=post.id)
+    before: set[int] = set()
+    if new:  # nothing attached yet: insert the links directly, skipping .set()'s diffing reads
+        if topics:
+            Post.topics.through.objects.bulk_create([Post.topics.through(post=post, topic=t) for t in topics])
+        if mentioned:
+            Post.mentions.through.objects.bulk_create([Post.mentions.through(post=post, member=m) for m in mentioned])
+    else:
+        post.topics.set(topics)
+        before = set(post.mentions.values_list("id", flat=True))
+        post.mentions.set(mentioned)
+    for m in mentioned:
+        # Mentioning someone who cannot read the community notifies no one; it is still a social act.
+        if m.id not in before and m.id != actor.id:
+            events.record(EventKind.MENTION, actor.id, target_id=m.id, community_id=post.community_id, post_id=post.id)
 
 
 def get_readable_post(member: Member, post_id: int) -> Post:
@@ -97,11 +104,12 @@ def create_post(member: Member, community: Community, *, body: object, kind: obj
     title = clean_title(title)
     body = clean_body(body)
     access.require_can_post(member, community, kind)
+    html, mentioned, topics = _prepare(body)
     now = timezone.now()
     post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
-                               body_html="", created_at=now, last_activity_at=now)
+                               body_html=html, created_at=now, last_activity_at=now)
     events.record(EventKind.POST, member.id, community_id=community.id, post_id=post.id, at=now)
-    _render_and_link(post, record_mentions=True, actor=member)
+    _link(post, mentioned, topics, actor=member, new=True)
     return post
 
 
@@ -113,9 +121,10 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
     if parent.is_removed:
         raise Conflict("This post was removed; it takes no more replies.", field="parent")
     root_id = parent.root_id or parent.id
+    html, mentioned, topics = _prepare(body)
     now = timezone.now()
     reply = Post.objects.create(
-        community_id=parent.community_id, author=member, kind=PostKind.REPLY, body=body, body_html="",
+        community_id=parent.community_id, author=member, kind=PostKind.REPLY, body=body, body_html=html,
         parent=parent, root_id=root_id, depth=parent.depth + 1, created_at=now, last_activity_at=now,
     )
     Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)
@@ -123,7 +132,7 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
         Post.objects.filter(id=parent.id).update(reply_count=F("reply_count") + 1)
     events.record(EventKind.REPLY, member.id, target_id=parent.author_id if parent.author_id != member.id else None,
                   community_id=parent.community_id, post_id=reply.id, at=now)
-    _render_and_link(reply, record_mentions=True, actor=member)
+    _link(reply, mentioned, topics, actor=member, new=True)
     return reply
 
 
@@ -141,9 +150,10 @@ def edit_post(member: Member, post_id: int, *, body: object, title: object = Non
     if body == post.body and new_title == post.title:
         return post
     PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
-    post.body, post.title, post.edited_at = body, new_title, timezone.now()
-    post.save(update_fields=["body", "title", "edited_at"])
-    _render_and_link(post, record_mentions=True, actor=member)
+    html, mentioned, topics = _prepare(body)
+    post.body, post.title, post.body_html, post.edited_at = body, new_title, html, timezone.now()
+    post.save(update_fields=["body", "title", "body_html", "edited_at"])
+    _link(post, mentioned, topics, actor=member, new=False)
     return post
 
 
@@ -246,3 +256,15 @@ def build_tree(root: Post, replies: list[Post]) -> list[dict]:
     for r in replies:
         (nodes[r.parent_id]["children"] if r.parent_id in nodes else top).append(nodes[r.id])
     return top
+
+
+def revisions(member: Member, post_id: int):
+    """A post's earlier texts, oldest first.
+
+    Removal keeps the removed text as a revision, so a removed post's history is shown
+    only to its author and the community's moderators.
+    """
+    post = get_readable_post(member, post_id)
+    if post.is_removed and post.author_id != member.id and not access.can_moderate(member, post.community):
+        raise Forbidden("Only the author and moderators see a removed post's history.", field="post")
+    return PostRevision.objects.filter(post=post).select_related("edited_by")

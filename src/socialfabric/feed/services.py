@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 
 from socialfabric import access
 from socialfabric.communities.models import Community, Membership
-from socialfabric.conversations.models import Post, Reaction, Topic
+from socialfabric.conversations.models import Post, Reaction, ReactionKind, Topic
 from socialfabric.errors import InvalidInput, NotFound
 from socialfabric.org.models import Follow, Member, Unit
 from socialfabric.validation import is_storable
@@ -153,10 +153,20 @@ def threads() -> QuerySet[Post]:
 _POST, _COMMUNITY, _MEMBER = Post._meta.db_table, Community._meta.db_table, Member._meta.db_table
 _MEMBERSHIP, _FOLLOW = Membership._meta.db_table, Follow._meta.db_table
 _TOPICS = Post.topics.through._meta.db_table
+_REACTION = Reaction._meta.db_table
+_KINDS = list(ReactionKind.values)
+# Reactions ride in the same statement: a count per kind, and a bit per kind the viewer gave.
+# Each is an index seek on reaction_once (post_id, member_id, kind), for the page's rows only.
+_REACTION_COLUMNS = "".join(
+    f", (SELECT COUNT(*) FROM {_REACTION} r WHERE r.post_id = p.id AND r.kind = '{k}')" for k in _KINDS
+) + ", (SELECT SUM(CASE r.kind {}ELSE 0 END) FROM {} r WHERE r.post_id = p.id AND r.member_id = %s)".format(
+    "".join(f"WHEN '{k}' THEN {1 << i} " for i, k in enumerate(_KINDS)), _REACTION
+)
 _SELECT = (
     "SELECT p.id, p.kind, p.title, p.body, p.body_html, p.created_at, p.last_activity_at, p.edited_at,"
     " p.deleted_at, p.reply_count, p.accepted_answer_id, p.community_id, p.author_id,"
     " c.slug, c.name, c.visibility, a.handle, a.name, a.unit_id, a.stakeholder, a.organisation"
+    + _REACTION_COLUMNS +
     f" FROM {_POST} p JOIN {_COMMUNITY} c ON c.id = p.community_id JOIN {_MEMBER} a ON a.id = p.author_id"
     " WHERE p.parent_id IS NULL AND "
 )
@@ -194,6 +204,8 @@ def home_sql(member: Member) -> tuple[str, list]:
     check each entry's community and author inside the index, stopping after one page.
     Without the `+ 0` SQLite gathers every thread of every source and sorts them all.
     """
+    if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
+        return "1 = 0", []
     if member.is_staff:
         elsewhere, params = "1 = 1", []
     elif member.stakeholder == "employee":
@@ -213,10 +225,10 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def page_sql(where: str, params: list, cursor: str | None, n: int) -> tuple[str, list]:
-    """The statement that produces one feed page (n + 1 rows, to know if there is more)."""
+def page_sql(viewer: Member, where: str, params: list, cursor: str | None, n: int) -> tuple[str, list]:
+    """The one statement that produces a feed page (n + 1 rows, to know if there is more)."""
     sql = _SELECT + where
-    params = list(params)
+    params = [viewer.id or 0, *params]
     if cursor is not None and cursor != "":  # a non-string cursor is bad input, not "no cursor"
         when, ident = decode_cursor(cursor)
         stamp = connection.ops.adapt_datetimefield_value(when)
@@ -227,22 +239,27 @@ def page_sql(where: str, params: list, cursor: str | None, n: int) -> tuple[str,
 
 def page(member: Member, where: str, params: list, cursor: str | None, limit: object) -> FeedPage:
     n = page_size(limit)
-    sql, params = page_sql(where, params, cursor, n)
+    sql, params = page_sql(member, where, params, cursor, n)
     with connection.cursor() as db:
         db.execute(sql, params)
         rows = db.fetchall()
-    posts = [
-        ThreadSummary(
+    items = []
+    for r in rows[:n]:
+        post = ThreadSummary(
             id=r[0], kind=r[1], title=r[2], body=r[3], body_html=r[4], created_at=_aware(r[5]),
             last_activity_at=_aware(r[6]), edited_at=_aware(r[7]), deleted_at=_aware(r[8]), reply_count=r[9],
             accepted_answer_id=r[10], community_id=r[11], author_id=r[12],
             community=CommunityRef(r[11], r[13], r[14], r[15]),
             author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20]),
         )
-        for r in rows[:n]
-    ]
+        mask = r[26] or 0
+        items.append(FeedItem(
+            post=post,
+            reactions={k: c for k, c in zip(_KINDS, r[21:26], strict=True) if c},
+            mine=sorted(k for i, k in enumerate(_KINDS) if mask & (1 << i)),
+        ))
     more = len(rows) > n
-    return FeedPage(items=annotate(member, posts), next_cursor=encode_cursor(posts[-1]) if more else None)
+    return FeedPage(items=items, next_cursor=encode_cursor(items[-1].post) if more else None)
 
 
 def annotate(member: Member, posts: list) -> list[FeedItem]:
