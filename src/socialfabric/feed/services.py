@@ -206,6 +206,8 @@ def home_sql(member: Member) -> tuple[str, list]:
     """
     if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
         return "1 = 0", []
+    if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
+        return "1 = 0", []
     if member.is_staff:
         elsewhere, params = "1 = 1", []
     elif member.stakeholder == "employee":
