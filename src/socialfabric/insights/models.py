@@ -26,12 +26,14 @@ class InteractionEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
         help_text="The person acted towards, if any",
     )
+    # Events are written on every act: only the indexes the insights scan by are kept.
+    # (community, created_at) serves community lookups; posts are never looked up from here.
     community = models.ForeignKey(
-        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     post = models.ForeignKey(
-        "conversations.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_constraint=False,
+        "conversations.Post", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False, db_index=False,
     )
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     created_at = models.DateTimeField(default=timezone.now)
