@@ -1,0 +1,1 @@
+"""File-based collaboration analytics: load CSV files, compute metrics, render reports."""

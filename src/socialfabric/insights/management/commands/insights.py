@@ -1,0 +1,114 @@
+"""`socialfabric insights report --people P.csv --interactions I.csv --format json|html|csv --out F`
+
+Works on files alone: no database query is made on this path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from socialfabric.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Collaboration analytics: silos, hierarchy flow, participation, brokers, roadmap stage."
+    requires_system_checks: list = []  # files-only mode must not need the database
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        rep = sub.add_parser("report", help="Compute the report from files")
+        rep.add_argument("--people", help="PEOPLE.csv (id, unit, level, stakeholder, manager, "
+                                          "leader)")
+        rep.add_argument("--interactions", help="INTERACTIONS.csv (source, target, timestamp, "
+                                                "kind, weight, conversation)")
+        rep.add_argument("--format", choices=("json", "html", "csv"), default="json")
+        rep.add_argument("--out", required=True, help="output file")
+        rep.add_argument("--since", help="ISO 8601 start (inclusive)")
+        rep.add_argument("--until", help="ISO 8601 end (exclusive)")
+        rep.add_argument("--window", choices=("month", "quarter"), help="add a trend")
+        rep.add_argument("--strict", action="store_true",
+                         help="unknown ids in interactions are an error instead of dropped")
+        rep.add_argument("--min-group", type=int, default=5, dest="min_group",
+                         help="no figure for a group smaller than this (default 5)")
+        rep.add_argument("--anonymise", action="store_true",
+                         help="replace person ids by pseudonyms (for readers who are not "
+                              "analysts)")
+        rep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args, **opts) -> None:
+        if opts["action"] != "report":
+            raise CommandError(f"unknown action {opts['action']}")
+        if not opts["people"] or not opts["interactions"]:
+            raise CommandError("--people and --interactions are both required (analysing the "
+                               "platform's own data is not available from this command yet)")
+        if opts["min_group"] < 1:
+            raise CommandError("--min-group must be at least 1")
+        try:
+            self._report(opts)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        except MemoryError:
+            raise CommandError("not enough memory for these files") from None
+        except OSError as exc:
+            raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+    def _report(self, opts: dict) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        from socialfabric.insights.analysis import html, loader, report
+
+        out = Path(opts["out"])
+        if out.parent and not out.parent.exists():
+            raise CommandError(f"{out.parent}: output folder does not exist")
+        size = max(1, os.path.getsize(opts["interactions"])
+                   if os.path.isfile(opts["interactions"]) else 1)
+        console = Console(stderr=True)
+        started = time.perf_counter()
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                      TimeElapsedColumn(), console=console, disable=opts["quiet"],
+                      transient=False) as bar:
+            # Reading is measured in rows; bytes per row are estimated from the first chunk.
+            read = bar.add_task("reading files", total=size)
+            state = {"rows": 0}
+
+            def rows_done(count: int) -> None:
+                state["rows"] += count
+                bar.update(read, completed=min(size, state["rows"] * 40))
+
+            ds = loader.load(opts["people"], opts["interactions"], strict=opts["strict"],
+                             since=opts["since"], until=opts["until"], progress=rows_done)
+            bar.update(read, completed=size)
+            work = bar.add_task("computing metrics", total=len(report.STEPS))
+
+            def step(name: str) -> None:
+                bar.update(work, advance=1, description=f"computing: {name}")
+
+            horizon = loader.parse_time_bound(opts["until"], "until")
+            result, rows = report.analyse(ds, min_group=opts["min_group"],
+                                          window=opts["window"], anonymise=opts["anonymise"],
+                                          horizon=horizon, progress=step)
+            bar.update(work, completed=len(report.STEPS), description="computing: done")
+        result["timing_seconds"] = round(time.perf_counter() - started, 3)
+        fmt = opts["format"]
+        if fmt == "json":
+            out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+        elif fmt == "html":
+            out.write_text(html.render(result), encoding="utf-8")
+        else:
+            with out.open("w", newline="", encoding="utf-8") as f:
+                fields = list(rows[0]) if rows else ["id"]
+                writer = csv.DictWriter(f, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(rows)
+        for note in result["notes"]:
+            self.stderr.write(f"note: {note}")
+        self.stdout.write(f"Wrote {fmt} report to {out} ({result['counts']['people']:,} people, "
+                          f"{result['counts']['interactions']:,} interactions, "
+                          f"{result['timing_seconds']} s)")
