@@ -1,0 +1,255 @@
+"""Privacy: who may know of, read and act in which community, through every read path."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from socialfabric import access
+from socialfabric.communities import services as communities
+from socialfabric.conversations import services as conv
+from socialfabric.conversations.models import Post
+from socialfabric.errors import Forbidden, NotFound
+from socialfabric.feed import services as feed
+from socialfabric.insights.models import EventKind, InteractionEvent
+from socialfabric.org import services as org
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(alice, make_member):
+    """One community of each kind, all owned by alice."""
+    c = communities.create_community
+    return {
+        "open": c(alice, name="Open Internal"),
+        "closed": c(alice, name="Closed Internal", visibility="closed"),
+        "secret": c(alice, name="Secret Internal", visibility="secret"),
+        "mixed_open": c(alice, name="Customer Voice", audience="mixed", external_kinds=["customer", "partner"]),
+        "mixed_closed": c(alice, name="Customer Beta", visibility="closed", audience="mixed",
+                          external_kinds=["customer"]),
+        "mixed_secret": c(alice, name="Key Accounts", visibility="secret", audience="mixed",
+                          external_kinds=["customer"]),
+        "partners": c(alice, name="Partner Hub", audience="mixed", external_kinds=["partner"]),
+    }
+
+
+def names(qs) -> set[str]:
+    return set(qs.values_list("name", flat=True))
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def test_employee_lists_everything_but_secret(bob, world):
+    assert names(access.visible_communities(bob)) == {
+        "Open Internal", "Closed Internal", "Customer Voice", "Customer Beta", "Partner Hub"}
+
+
+def test_member_of_secret_lists_it(alice, bob, world):
+    communities.add_member(alice, world["secret"], bob)
+    assert "Secret Internal" in names(access.visible_communities(bob))
+    assert "Key Accounts" not in names(access.visible_communities(bob))
+
+
+def test_external_lists_only_mixed_communities_admitting_their_kind(carol, world, make_member):
+    assert names(access.visible_communities(carol)) == {"Customer Voice", "Customer Beta"}
+    partner = make_member("pat", stakeholder="partner")
+    assert names(access.visible_communities(partner)) == {"Customer Voice", "Partner Hub"}
+    public = make_member("pub", stakeholder="public")
+    assert names(access.visible_communities(public)) == set()
+
+
+def test_external_member_of_secret_mixed_lists_it(alice, carol, world):
+    communities.add_member(alice, world["mixed_secret"], carol)
+    assert "Key Accounts" in names(access.visible_communities(carol))
+
+
+def test_staff_and_anonymous(make_member, world):
+    staff = make_member("root", is_staff=True)
+    assert access.visible_communities(staff).count() == len(world)
+    assert access.visible_communities(AnonymousUser()).count() == 0
+    assert access.readable_community_ids(AnonymousUser()) == set()
+
+
+# --- single community -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["secret", "mixed_secret"])
+def test_secret_community_is_not_found_not_forbidden(bob, world, key):
+    c = world[key]
+    for ref in (c.slug, c.id, str(c.slug)):
+        with pytest.raises(NotFound) as info:
+            access.get_visible_community(bob, ref)
+        assert info.value.code == "not_found"
+    # ...with the same message as a community that does not exist.
+    with pytest.raises(NotFound) as missing:
+        access.get_visible_community(bob, "no-such-community")
+    with pytest.raises(NotFound) as hidden:
+        access.get_visible_community(bob, c.slug)
+    assert (missing.value.message, missing.value.field) == (hidden.value.message, hidden.value.field)
+
+
+@pytest.mark.parametrize("ref", [None, 0, -1, 10**30, True, [1], "nul\x00", "\ud800"])
+def test_get_visible_community_bad_refs(bob, world, ref):
+    with pytest.raises(NotFound):
+        access.get_visible_community(bob, ref)
+
+
+def test_customer_cannot_see_internal_or_other_kinds(carol, world):
+    for key in ("open", "closed", "secret", "partners", "mixed_secret"):
+        with pytest.raises(NotFound):
+            access.get_visible_community(carol, world[key].slug)
+    assert access.get_visible_community(carol, world["mixed_open"].slug) == world["mixed_open"]
+    assert access.get_visible_community(carol, world["mixed_closed"].id) == world["mixed_closed"]
+
+
+def test_read_rights(bob, carol, world):
+    assert access.can_read_community(bob, world["open"])
+    assert access.can_read_community(bob, world["mixed_open"])
+    assert not access.can_read_community(bob, world["closed"])
+    assert not access.can_read_community(bob, world["secret"])
+    assert access.can_read_community(carol, world["mixed_open"])
+    assert not access.can_read_community(carol, world["mixed_closed"])
+    assert not access.can_read_community(carol, world["open"])
+    assert not access.can_read_community(carol, world["partners"])
+    assert access.readable_community_ids(carol) == {world["mixed_open"].id}
+
+
+# --- posts ------------------------------------------------------------------------------------
+
+
+def test_posts_in_secret_are_not_found_for_outsiders(alice, bob, carol, world):
+    for key in ("secret", "mixed_secret"):
+        post = conv.create_post(alice, world[key], body="confidential")
+        reply = conv.create_reply(alice, post.id, body="also confidential")
+        for who in (bob, carol):
+            for pid in (post.id, reply.id):
+                with pytest.raises(NotFound):
+                    conv.get_readable_post(who, pid)
+                with pytest.raises(NotFound):
+                    conv.thread(who, pid)
+                with pytest.raises(NotFound):
+                    conv.react(who, pid, "like")
+
+
+def test_posts_in_closed_are_readable_only_by_members(alice, bob, world):
+    post = conv.create_post(alice, world["closed"], body="board only")
+    with pytest.raises(Forbidden):
+        conv.get_readable_post(bob, post.id)
+    with pytest.raises(Forbidden):
+        conv.react(bob, post.id, "like")
+    req = communities.request_to_join(bob, world["closed"])
+    communities.decide_request(alice, req.id, approve=True)
+    access.forget(bob)
+    assert conv.get_readable_post(bob, post.id).id == post.id
+
+
+def test_leaving_a_closed_community_ends_reading(alice, bob, world):
+    post = conv.create_post(alice, world["closed"], body="board only")
+    communities.add_member(alice, world["closed"], bob)
+    access.forget(bob)
+    assert conv.get_readable_post(bob, post.id)
+    communities.leave(bob, world["closed"])
+    with pytest.raises(Forbidden):
+        conv.get_readable_post(bob, post.id)
+
+
+def test_leaving_a_secret_community_hides_it_again(alice, bob, world):
+    communities.add_member(alice, world["secret"], bob)
+    access.forget(bob)
+    post = conv.create_post(bob, world["secret"], body="mine")
+    communities.leave(bob, world["secret"])
+    with pytest.raises(NotFound):
+        conv.get_readable_post(bob, post.id)
+    with pytest.raises(NotFound):
+        access.get_visible_community(bob, world["secret"].slug)
+    # Not even one's own old threads come back through the profile feed.
+    assert post.id not in [i.post.id for i in feed.profile_feed(bob, bob).items]
+
+
+def test_external_member_reads_only_admitted_communities(alice, carol, world):
+    posts = {key: conv.create_post(alice, c, body=key) for key, c in world.items()}
+    readable = {key for key, p in posts.items() if _can_read(carol, p.id)}
+    assert readable == {"mixed_open"}
+
+
+def _can_read(member, post_id: int) -> bool:
+    try:
+        conv.get_readable_post(member, post_id)
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
+# --- mentions do not open doors ---------------------------------------------------------------
+
+
+def test_mentioning_a_non_member_in_secret_reveals_nothing(alice, bob, unit, world):
+    post = conv.create_post(alice, world["secret"], body="should we tell @bob? #hush")
+    # The mention is recorded (it is a social act) ...
+    assert InteractionEvent.objects.filter(kind=EventKind.MENTION, target=bob, post_id=post.id).exists()
+    # ... but bob still cannot reach the post or the community by any path.
+    with pytest.raises(NotFound):
+        conv.get_readable_post(bob, post.id)
+    org.follow(bob, alice)
+    every_feed = [feed.home_feed(bob), feed.profile_feed(bob, alice), feed.unit_feed(bob, unit)]
+    assert all(post.id not in [i.post.id for i in f.items] for f in every_feed)
+    with pytest.raises(NotFound):
+        feed.topic_feed(bob, "hush")
+    assert world["secret"] not in access.visible_communities(bob)
+    # A reply mentioning him does not let him in either.
+    conv.create_reply(alice, post.id, body="@bob is not here")
+    with pytest.raises(NotFound):
+        conv.thread(bob, post.id)
+
+
+# --- acting -----------------------------------------------------------------------------------
+
+
+def test_posting_rules(alice, bob, carol, world):
+    with pytest.raises(NotFound):
+        access.require_can_post(bob, world["secret"], "discussion")
+    with pytest.raises(Forbidden):
+        access.require_can_post(bob, world["closed"], "discussion")
+    with pytest.raises(Forbidden):
+        access.require_can_post(bob, world["open"], "discussion")  # readable, not joined
+    communities.join(bob, world["open"])
+    access.require_can_post(bob, world["open"], "discussion")
+    with pytest.raises(Forbidden):
+        access.require_can_post(bob, world["open"], "announcement")
+    access.require_can_post(alice, world["open"], "announcement")
+    with pytest.raises(NotFound):
+        access.require_can_post(carol, world["open"], "discussion")
+
+
+def test_staff_sees_and_moderates_everything(make_member, world):
+    staff = make_member("root", is_staff=True)
+    for c in world.values():
+        assert access.can_see_community(staff, c) and access.can_read_community(staff, c)
+        assert access.can_moderate(staff, c)
+        access.require_can_post(staff, c, "announcement")
+
+
+def test_nothing_for_anonymous(alice, world):
+    anon = AnonymousUser()
+    post = conv.create_post(alice, world["open"], body="open")
+    for c in world.values():
+        assert not access.can_see_community(anon, c)
+        assert not access.can_moderate(anon, c)
+    with pytest.raises(NotFound):
+        conv.get_readable_post(anon, post.id)
+    assert Post.objects.filter(access.readable_posts_filter(anon)).count() == 0
+
+
+def test_readable_posts_filter_matches_the_rules(alice, bob, carol, world):
+    for key, c in world.items():
+        conv.create_post(alice, c, body=key)
+    assert set(Post.objects.filter(access.readable_posts_filter(bob)).values_list("body", flat=True)) == {
+        "open", "mixed_open", "partners"}
+    assert set(Post.objects.filter(access.readable_posts_filter(carol)).values_list("body", flat=True)) == {
+        "mixed_open"}
+    assert access.filter_readable_ids(carol, [c.id for c in world.values()]) == {world["mixed_open"].id}
