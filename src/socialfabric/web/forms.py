@@ -1,0 +1,35 @@
+"""Forms the web layer renders itself. Business rules stay in the services; these only
+parse and label input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from socialfabric.org.models import Stakeholder, Unit
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with the member's handle (the user model's USERNAME_FIELD)."""
+
+    error_messages = {
+        "invalid_login": "That handle and password do not match. Check both and try again.",
+        "inactive": "This account is inactive.",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Handle"
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class DirectoryForm(forms.Form):
+    """The people directory's search and filters (GET)."""
+
+    q = forms.CharField(label="Name or handle", required=False, max_length=100)
+    unit = forms.ModelChoiceField(label="Unit", required=False, queryset=Unit.objects.all(),
+                                  to_field_name="slug", empty_label="All units")
+    stakeholder = forms.ChoiceField(label="Stakeholder", required=False,
+                                    choices=[("", "All stakeholders"), *Stakeholder.choices])

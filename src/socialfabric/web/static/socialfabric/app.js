@@ -1,0 +1,62 @@
+/* Small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var live = document.getElementById("live-status");
+    if (!live || !text) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function errorSlot(form) {
+    return form && form.id ? document.getElementById(form.id + "-error") : null;
+  }
+
+  // Forms that ask for confirmation first (remove a post, revoke a token).
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+
+  // A new request clears the form's old error message.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var slot = errorSlot(evt.detail.elt);
+    if (slot) slot.textContent = "";
+    var page = document.getElementById("page-error");
+    if (page) page.textContent = "";
+  });
+
+  // After a successful inline post or reply: empty the form, fold the reply box, say so.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!evt.detail.successful || !form.hasAttribute || !form.hasAttribute("data-reset-on-success")) return;
+    form.reset();
+    var details = form.closest("details");
+    if (details) {
+      details.open = false;
+      var summary = details.querySelector("summary");
+      if (summary) summary.focus();
+    }
+    announce(form.getAttribute("data-success-message"));
+  });
+
+  // Server errors (5xx) and lost connections get a message instead of silence.
+  function failed(evt) {
+    var xhr = evt.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.status < 500) return; // shown in the form by the server
+    var page = document.getElementById("page-error");
+    if (page) {
+      page.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "notice notice-error";
+      p.textContent = "Something went wrong and nothing was saved. Please try again.";
+      page.appendChild(p);
+    }
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+})();
