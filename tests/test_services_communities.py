@@ -298,3 +298,25 @@ def test_staff_may_join_closed_and_moderate(make_member, closed):
     staff = make_member("root", is_staff=True)
     communities.join(staff, closed)
     assert access.can_moderate(staff, closed)
+
+
+def test_concurrent_duplicate_request_is_a_conflict(bob, closed, monkeypatch):
+    # Simulate the race: the "already asked?" check passes, then the unique constraint fires.
+    communities.request_to_join(bob, closed)
+    real_filter = JoinRequest.objects.filter
+
+    def blind_filter(*args, **kwargs):
+        if kwargs.get("status") == JoinRequest.Status.PENDING:
+            return real_filter(id=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(JoinRequest.objects, "filter", blind_filter)
+    fail(Conflict, communities.request_to_join, bob, closed)
+
+
+def test_concurrent_duplicate_slug_is_a_conflict(alice, monkeypatch):
+    communities.create_community(alice, name="Taken")
+    real_filter = Community.objects.filter
+    monkeypatch.setattr(Community.objects, "filter",
+                        lambda *a, **k: real_filter(id=-1) if "slug" in k else real_filter(*a, **k))
+    fail(Conflict, communities.create_community, alice, name="Taken", field="slug")

@@ -121,7 +121,11 @@ def request_to_join(member: Member, community: Community, message: object = "") 
     check_storable(message, "message")
     if JoinRequest.objects.filter(community=community, member=member, status=JoinRequest.Status.PENDING).exists():
         raise Conflict("You have asked to join already; a moderator will decide.", field="community")
-    return JoinRequest.objects.create(community=community, member=member, message=message.strip())
+    try:
+        with transaction.atomic():  # one_pending_request: a concurrent duplicate loses here, not with a 500
+            return JoinRequest.objects.create(community=community, member=member, message=message.strip())
+    except IntegrityError:
+        raise Conflict("You have asked to join already; a moderator will decide.", field="community") from None
 
 
 @transaction.atomic
