@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from socialfabric.conversations.models import PostKind
 from socialfabric.org.models import Stakeholder
@@ -21,3 +25,13 @@ def kind_label(kind: str) -> str:
 @register.filter
 def stakeholder_label(kind: str) -> str:
     return _STAKEHOLDERS.get(kind, str(kind).capitalize())
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """'just now', '5 minutes ago', '2 days ago': one unit is enough in a feed."""
+    if value is None:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"
