@@ -404,11 +404,11 @@ def read_interactions(path: Path | str, people: People, *, strict: bool = False,
             if "kind" in cols:
                 k = _intern(columns[cols["kind"]], kind_index)
             else:
-                k = np.full(count, -1, dtype=np.int32)
+                k = np.full(count, -1, dtype=np.int64)
             if "conversation" in cols:
                 c = _intern(columns[cols["conversation"]], conv_index)
             else:
-                c = np.full(count, -1, dtype=np.int32)
+                c = np.full(count, -1, dtype=np.int64)
             keep = ~unknown
             self_loop = keep & (src == dst)
             dropped_self += int(self_loop.sum())
@@ -437,14 +437,8 @@ def read_interactions(path: Path | str, people: People, *, strict: bool = False,
     def cat(parts, dtype):
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-    kinds = _names(kind_index)
-    convs_arr = cat(convs, np.int32)
-    kind_arr = cat(kinds_, np.int32)
-    # '' was interned like any value; map it to -1 = not given.
-    if "" in kind_index:
-        kind_arr[kind_arr == kind_index[""]] = -1
-    if "" in conv_index:
-        convs_arr[convs_arr == conv_index[""]] = -1
+    kind_arr, kinds = _dense(cat(kinds_, np.int64), kind_index)
+    convs_arr, _ = _dense(cat(convs, np.int64), conv_index)
     return Interactions(
         source=cat(sources, np.int32), target=cat(targets, np.int32),
         weight=cat(weights, np.float64), time=cat(times, np.int64), kind=kind_arr,
@@ -454,22 +448,32 @@ def read_interactions(path: Path | str, people: People, *, strict: bool = False,
 
 
 def _intern(values: tuple[str, ...], table: dict[str, int]) -> np.ndarray:
-    """Codes for a chunk of strings; Python work only once per distinct value."""
-    names, inverse = np.unique(np.asarray(values, dtype=str), return_inverse=True)
-    lut = np.empty(len(names), dtype=np.int32)
-    for pos, name in enumerate(names.tolist()):
-        got = table.get(name)
-        if got is None:
-            got = table[name] = len(table)
-        lut[pos] = got
-    return lut[inverse.ravel()]
+    """Codes for a chunk of strings, all at C speed.
+
+    `setdefault(value, next(counter))` keeps the first code a value was given; codes are
+    unique per value but not dense (the loader densifies them once at the end).
+    """
+    counter = itertools.count(len(table) and max(table.values()) + 1)
+    return np.fromiter(map(table.setdefault, values, counter), dtype=np.int64,
+                       count=len(values))
 
 
-def _names(table: dict[str, int]) -> list[str]:
-    names = [""] * len(table)
-    for k, v in table.items():
-        names[v] = k.strip()
-    return names
+def _dense(codes: np.ndarray, table: dict[str, int]) -> tuple[np.ndarray, list[str]]:
+    """Sparse interned codes to 0..k-1 with names; '' becomes -1 (not given)."""
+    if not table:
+        return codes.astype(np.int32), []
+    keys = np.fromiter(table.values(), dtype=np.int64, count=len(table))
+    names = list(table)
+    order = np.argsort(keys)
+    keys = keys[order]
+    dense = np.searchsorted(keys, codes).astype(np.int32)
+    ordered = [names[i].strip() for i in order.tolist()]
+    if "" in table:
+        blank = int(np.searchsorted(keys, table[""]))
+        dense[dense == blank] = -1
+        dense[dense > blank] -= 1
+        del ordered[blank]
+    return dense, ordered
 
 
 def load(people_path: Path | str, interactions_path: Path | str, *, strict: bool = False,

@@ -24,6 +24,7 @@ LOCAL_ALL_MAX_PEOPLE = 20_000  # constraint, effective size, brokerage roles for
 LOCAL_CANDIDATES = 2_000  # otherwise: for the people with most distinct contacts
 LEIDENALG_MAX_TIES = 200_000  # leidenalg package up to here, igraph's C Leiden above
 LEIDEN_RUNS = 5
+LEIDEN_BIG_ITERATIONS = 1  # one full Leiden pass per run on big graphs (time budget)
 REPLY_KINDS = frozenset({"reply", "answer", "accepted_answer", "comment"})
 
 
@@ -463,7 +464,7 @@ def communities(graph: ig.Graph, people: People, min_group: int, runs: int = LEI
         else:
             random.seed(seed)  # python-igraph draws from Python's random module
             part = und.community_leiden(objective_function="modularity", weights="weight",
-                                        n_iterations=2)
+                                        n_iterations=LEIDEN_BIG_ITERATIONS)
             membership = np.asarray(part.membership)
         memberships.append(membership)
         quality.append(und.modularity(membership.tolist(), weights="weight"))
@@ -564,16 +565,20 @@ def boundary(people: People, inter: Interactions, horizon: int | None) -> dict:
         return out
     timed = has & (inter.time != NO_TIME)
     c, t, s = inter.conversation[timed], inter.time[timed], inter.source[timed]
-    order = np.lexsort((t, c))
+    # One int64 sort key (conversation, time) instead of a slower lexsort.
+    t0 = t - t.min()
+    order = np.argsort(c.astype(np.int64) * (int(t0.max()) + 1) + t0, kind="stable")
     c, t, s = c[order], t[order], s[order]
     first = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     start_t, starter = t[first], s[first]
     is_q = people.external[starter]
-    # First interaction by an employee after the question, per conversation.
-    emp_row = ~people.external[s]
+    # First interaction by an employee in each conversation (rows are in time order).
+    emp_row = np.flatnonzero(~people.external[s])
+    ce = c[emp_row]
+    firsts = emp_row[np.r_[True, ce[1:] != ce[:-1]]] if ce.size else emp_row
     big = np.iinfo(np.int64).max
     first_emp = np.full(n_conv, big, dtype=np.int64)
-    np.minimum.at(first_emp, c[emp_row], t[emp_row])
+    first_emp[c[firsts]] = t[firsts]
     qc = c[first][is_q]
     q_start = start_t[is_q]
     answer = first_emp[qc]
