@@ -128,6 +128,9 @@ def test_question_thread_with_htmx(live_server, browser, alice, bob, open_commun
     expect(item.locator(".badge-answered")).to_have_text("Answered")
     expect(item.locator(".replies-link")).to_contain_text("2 replies")
     shot(page, "home-1280")
+    page.goto(base + "/people/bob/")
+    expect(page.get_by_role("heading", level=1, name="Bob")).to_be_visible()
+    shot(page, "profile-1280")
 
     # At 360 px nothing scrolls sideways.
     page.set_viewport_size({"width": 360, "height": 780})
@@ -137,8 +140,7 @@ def test_question_thread_with_htmx(live_server, browser, alice, bob, open_commun
         page.goto(base + path)
         expect(page.locator("h1")).to_have_count(1)
         assert no_horizontal_scroll(page), path
-        if name in ("home", "thread"):
-            shot(page, f"{name}-360")
+        shot(page, f"{name}-360")
     assert errors == []
 
 

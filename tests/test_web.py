@@ -507,3 +507,10 @@ def test_htmx_csrf_header_from_page_is_accepted(bob, question):
     assert refused.status_code == 403
     ok = c.post(f"/posts/{question.id}/react/", {"op": "add:like"}, HTTP_X_CSRFTOKEN=token, **HX)
     assert ok.status_code == 200 and 'aria-pressed="true"' in text(ok)
+
+
+def test_unknown_address_is_a_readable_404(as_alice):
+    response = as_alice.get("/no/such/page/")
+    assert response.status_code == 404 and "There is nothing at this address" in text(response)
+    assert as_alice.get("/units/no-such-unit/").status_code == 404
+    assert as_alice.get("/posts/999999999/").status_code == 404
