@@ -12,6 +12,12 @@ from socialfabric.org.models import Member, Unit
 _seq = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Real hashing is deliberately slow; tests make hundreds of members."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_member(db):
     def make(handle: str | None = None, *, stakeholder: str = "employee", unit: Unit | None = None,

@@ -340,3 +340,10 @@ def test_feed_page_is_a_constant_number_of_queries(alice, bob, carol, unit, open
                 access.forget(viewer)
                 counts.add(_count(lambda: call(viewer, n)))  # noqa: B023 - called at once
             assert len(counts) == 1, (name, viewer.handle, counts)
+
+
+def test_topic_in_a_reply_brings_its_thread_into_the_topic_feed(alice, bob, open_community):
+    thread = conv.create_post(alice, open_community, body="No tags here")
+    conv.create_reply(bob, thread.id, body="This is about #pricing")
+    items = feed.topic_feed(alice, "pricing").items
+    assert [i.post.id for i in items] == [thread.id]

@@ -375,3 +375,17 @@ def test_topics_are_created_once_and_lowercased(alice, bob, open_community):
     conv.create_post(alice, open_community, body="#Roadmap and #roadmap and `#code`")
     conv.create_reply(bob, Post.objects.get().id, body="#ROADMAP again")
     assert list(Topic.objects.values_list("name", flat=True)) == ["roadmap"]
+
+
+def test_replies_nest_deep_but_a_runaway_chain_is_stopped(alice, bob, open_community, monkeypatch):
+    monkeypatch.setattr(conv, "MAX_REPLY_DEPTH", 5)
+    post = conv.create_post(alice, open_community, body="root")
+    parent = post
+    for i in range(5):
+        parent = conv.create_reply(bob if i % 2 else alice, parent.id, body=f"level {i + 1}")
+    assert parent.depth == 5
+    before = Post.objects.count()
+    with pytest.raises(InvalidInput) as err:
+        conv.create_reply(alice, parent.id, body="too deep")
+    assert err.value.field == "parent"
+    assert Post.objects.count() == before

@@ -30,6 +30,9 @@ from socialfabric.org.models import Member
 from socialfabric.validation import check_storable, parse_id
 
 REMOVED_TEXT = "[removed]"
+# Threads nest to any depth a conversation needs; the cap only stops runaway chains
+# (scripts replying to themselves) before pages and trees become unreadable.
+MAX_REPLY_DEPTH = 200
 
 
 def clean_body(body: object, field: str = "body") -> str:
@@ -82,8 +85,9 @@ def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: 
         before = set(post.mentions.values_list("id", flat=True))
         post.mentions.set(mentioned)
     for m in mentioned:
-        # Mentioning someone who cannot read the community notifies no one; it is still a social act.
-        if m.id not in before and m.id != actor.id:
+        # A mention reaches only someone who can read the community: naming an outsider in a
+        # secret community is no interaction with them, and must not tie them to it anywhere.
+        if m.id not in before and m.id != actor.id and access.can_read_community(m, post.community):
             events.record(EventKind.MENTION, actor.id, target_id=m.id, community_id=post.community_id, post_id=post.id)
 
 
@@ -120,11 +124,14 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
     access.require_can_post(member, parent.community, "reply")
     if parent.is_removed:
         raise Conflict("This post was removed; it takes no more replies.", field="parent")
+    if parent.depth >= MAX_REPLY_DEPTH:
+        raise InvalidInput(f"Replies nest at most {MAX_REPLY_DEPTH} levels deep; reply higher up the thread.",
+                           field="parent")
     root_id = parent.root_id or parent.id
     html, mentioned, topics = _prepare(body)
     now = timezone.now()
     reply = Post.objects.create(
-        community_id=parent.community_id, author=member, kind=PostKind.REPLY, body=body, body_html=html,
+        community=parent.community, author=member, kind=PostKind.REPLY, body=body, body_html=html,
         parent=parent, root_id=root_id, depth=parent.depth + 1, created_at=now, last_activity_at=now,
     )
     Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)

@@ -206,8 +206,6 @@ def home_sql(member: Member) -> tuple[str, list]:
     """
     if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
         return "1 = 0", []
-    if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
-        return "1 = 0", []
     if member.is_staff:
         elsewhere, params = "1 = 1", []
     elif member.stakeholder == "employee":
@@ -315,7 +313,9 @@ def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: obje
     if topic is None:
         raise NotFound("No such topic.", field="topic")
     readable, params = readable_sql(viewer)
-    where = f"p.id IN (SELECT post_id FROM {_TOPICS} WHERE topic_id = %s) AND {readable}"
+    # A thread belongs to a topic when its root or any reply carries the topic.
+    where = (f"p.id IN (SELECT COALESCE(q.root_id, q.id) FROM {_TOPICS} t JOIN {_POST} q ON q.id = t.post_id"
+             f" WHERE t.topic_id = %s) AND {readable}")
     result = page(viewer, where, [topic.id, *params], cursor, limit)
     if not result.items and not cursor:
         raise NotFound("No such topic.", field="topic")
