@@ -446,7 +446,7 @@ def nmi_ari(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]:
     if len(a) < 2:
         return None, None
     return (ig.compare_communities(a.tolist(), b.tolist(), method="nmi"),
-            ig.compare_communities(a.tolist(), b.tolist(), method="ari"))
+            ig.compare_communities(a.tolist(), b.tolist(), method="adjusted_rand"))
 
 
 def communities(graph: ig.Graph, people: People, min_group: int, runs: int = LEIDEN_RUNS
