@@ -1,0 +1,518 @@
+"""Import people (the formal organisation) from a CSV file.
+
+Columns (header row, any order, case-insensitive):
+    id, name, email, unit, parent_unit, level, manager, stakeholder, organisation
+
+`id` and `name` are required; a column left out of the header leaves that field of
+existing members alone, while an empty cell clears it. Re-importing updates members
+by `id` (stored as Member.external_id) and never duplicates them.
+
+All or nothing: every row is checked first and *all* problems are reported with the
+row number a spreadsheet shows (the header is row 1); only a clean file is written,
+in one transaction. The web and API can call `import_people` with an uploaded file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+
+from socialfabric.errors import InvalidInput
+from socialfabric.org.models import Member, Stakeholder, Unit
+
+COLUMNS = ("id", "name", "email", "unit", "parent_unit", "level", "manager", "stakeholder", "organisation")
+REQUIRED_COLUMNS = ("id", "name")
+# External kinds that are organisations we deal with; shareholders and the public may be private persons.
+ORGANISATION_REQUIRED = frozenset({Stakeholder.CUSTOMER, Stakeholder.PARTNER, Stakeholder.SUPPLIER})
+MAX_LEVEL = 99
+MAX_FILE_BYTES = 50 * 1024 * 1024
+HANDLE_MAX = 60
+_HANDLE_BAD = re.compile(r"[^a-z0-9_.-]+")
+_LEVEL_RE = re.compile(r"^\d+(?:\.0+)?$")  # spreadsheets sometimes write 3 as 3.0
+_LIMITS = {"id": 100, "name": 150, "email": 254, "unit": 120, "parent_unit": 120, "organisation": 150}
+
+# progress(stage, done, total): "check" while validating rows, "write" while saving.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # spreadsheet row number (header = 1); None for file-level problems
+    message: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row is not None else "file"
+        col = f" [{self.column}]" if self.column else ""
+        return f"{where}{col}: {self.message}"
+
+
+class ImportFailed(InvalidInput):
+    """The file was not imported; `errors` lists every problem found."""
+
+    code = "import_failed"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        n = len(errors)
+        super().__init__(f"The file was not imported: {n} problem{'s' if n != 1 else ''} found.", field="file")
+        self.errors = errors
+
+    def as_dict(self) -> dict:
+        data = super().as_dict()
+        data["error"]["errors"] = [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors]
+        return data
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    units_created: int = 0
+    units_updated: int = 0
+    handles: dict[str, str] = field(default_factory=dict)  # external id -> handle
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class _Row:
+    number: int
+    ext_id: str
+    values: dict[str, str]
+    level: int | None = None
+    stakeholder: str = Stakeholder.EMPLOYEE
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _read_bytes(source: str | Path | IO) -> bytes:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise ImportFailed([RowError(None, f"No such file: {path}")])
+        if path.is_dir():
+            raise ImportFailed([RowError(None, f"{path} is a folder, not a CSV file.")])
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportFailed([RowError(None, f"The file is larger than {MAX_FILE_BYTES // 2**20} MiB.")])
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise ImportFailed([RowError(None, f"Cannot read {path}: {exc.strerror or exc}")]) from None
+    data = source.read(MAX_FILE_BYTES + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed([RowError(None, f"The file is larger than {MAX_FILE_BYTES // 2**20} MiB.")])
+    return data
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise ImportFailed([RowError(None, "The file is empty: expected a header row and one row per person.")])
+    if b"\x00" in data[:65536]:
+        raise ImportFailed([RowError(None, "This is not a text file (it holds binary data); expected a UTF-8 CSV.")])
+    try:
+        text = data.decode("utf-8-sig")  # a spreadsheet's BOM is dropped
+    except UnicodeDecodeError as exc:
+        # Tell the line, so a user can find the stray Latin-1 character or binary junk.
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed(
+            [RowError(None, f"The file is not UTF-8 text (bad byte at line {line}); save it as 'CSV UTF-8'.")]
+        ) from None
+    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
+    if control > 8:
+        raise ImportFailed([RowError(None, "This is not a text file (it holds binary data); expected a UTF-8 CSV.")])
+    return text
+
+
+def _records(text: str) -> Iterable[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFailed([RowError(reader.line_num or None, f"The CSV is malformed: {exc}.")]) from None
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+def _header(cells: list[str]) -> tuple[list[str], list[RowError]]:
+    names = [c.strip().lower().replace(" ", "_") for c in cells]
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            errors.append(RowError(1, f"The column '{name}' appears twice in the header."))
+        seen.add(name)
+    unknown = [n for n in names if n and n not in COLUMNS]
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+                f"Known columns: {', '.join(COLUMNS)}.",
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        errors.append(
+            RowError(
+                1,
+                f"Missing required column{'s' if len(missing) > 1 else ''}: "
+                f"{', '.join(missing)}. The header must name at least: "
+                f"{', '.join(REQUIRED_COLUMNS)}.",
+            )
+        )
+    return names, errors
+
+
+def _check_row(row: _Row, errors: list[RowError]) -> None:
+    v, n = row.values, row.number
+
+    def err(column: str, message: str) -> None:
+        errors.append(RowError(n, message, column))
+
+    for col, limit in _LIMITS.items():
+        if len(v.get(col, "")) > limit:
+            err(col, f"The {col.replace('_', ' ')} is longer than {limit} characters.")
+    if not v.get("name"):
+        err("name", "The name is empty.")
+    email = v.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            err("email", f"'{email}' is not a valid email address.")
+    level = v.get("level", "")
+    if level:
+        if not _LEVEL_RE.match(level) or not 1 <= int(level.split(".")[0]) <= MAX_LEVEL:
+            err("level", f"The level must be a whole number from 1 (top) to {MAX_LEVEL}; got '{level}'.")
+        else:
+            row.level = int(level.split(".")[0])
+    kind = v.get("stakeholder", "").lower() or Stakeholder.EMPLOYEE
+    if kind not in Stakeholder.values:
+        err(
+            "stakeholder",
+            f"The stakeholder must be one of {', '.join(Stakeholder.values)}; got '{v.get('stakeholder')}'.",
+        )
+    else:
+        row.stakeholder = kind
+        if kind in ORGANISATION_REQUIRED and "organisation" in v and not v["organisation"]:
+            err("organisation", f"A {kind} needs an organisation.")
+    if v.get("parent_unit") and not v.get("unit"):
+        err("parent_unit", "A parent unit is given but no unit.")
+    if v.get("unit") and v.get("parent_unit") and _key(v["unit"]) == _key(v["parent_unit"]):
+        err("parent_unit", f"The unit '{v['unit']}' cannot be its own parent.")
+    if v.get("manager") and v["manager"] == row.ext_id:
+        err("manager", "A person cannot be their own manager.")
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _find_cycle(parents: dict[str, str | None]) -> list[str] | None:
+    """A cycle in a child -> parent mapping, as the list of nodes on it, or None."""
+    done: set[str] = set()
+    for start in parents:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done:
+            if node in on_path:
+                return path[path.index(node) :]
+            on_path.add(node)
+            path.append(node)
+            node = parents.get(node)
+        done |= on_path
+    return None
+
+
+# --- handles ------------------------------------------------------------------------------
+
+
+def handle_base(email: str, name: str) -> str:
+    """A lower-case @mention handle from the email's local part, else the name."""
+    source = email.split("@", 1)[0] if email else name.replace(" ", ".")
+    ascii_text = unicodedata.normalize("NFKD", source).encode("ascii", "ignore").decode().lower()
+    handle = _HANDLE_BAD.sub(".", ascii_text)
+    handle = re.sub(r"[.-]{2,}", ".", handle).strip(".-")[: HANDLE_MAX - 4].strip(".-")
+    return handle or "member"
+
+
+def _unique_handle(base: str, taken: set[str]) -> str:
+    handle, n = base, 1
+    while handle in taken:
+        n += 1
+        handle = f"{base}{n}"
+    taken.add(handle)
+    return handle
+
+
+# --- the import ----------------------------------------------------------------------------
+
+
+def import_people(source: str | Path | IO, *, progress: Progress | None = None) -> ImportResult:
+    """Import the CSV at `source` (a path or a binary/text file object).
+
+    Raises ImportFailed (an InvalidInput) listing every problem; writes nothing then.
+    """
+    text = _decode(_read_bytes(source))
+    records = _records(text)
+    header_cells = next(iter(records), None)
+    if header_cells is None or not any(c.strip() for c in header_cells):
+        raise ImportFailed(
+            [RowError(1, f"The first row must be a header naming the columns, e.g. {','.join(COLUMNS)}.")]
+        )
+    columns, errors = _header(header_cells)
+    if errors:
+        raise ImportFailed(errors)  # without a usable header the rows cannot be read
+
+    approx_rows = text.count("\n") + 1
+    rows: list[_Row] = []
+    first_row_of: dict[str, int] = {}
+    for number, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # blank lines are harmless
+        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
+            errors.append(
+                RowError(number, f"The row has {len(cells)} cells but the header names {len(columns)} columns.")
+            )
+            continue
+        values = {col: " ".join(cells[i].split()) if i < len(cells) else "" for i, col in enumerate(columns) if col}
+        ext_id = values.get("id", "")
+        if not ext_id:
+            errors.append(RowError(number, "The id is empty; every person needs a unique id.", "id"))
+            continue
+        if ext_id in first_row_of:
+            errors.append(RowError(number, f"The id '{ext_id}' is used already in row {first_row_of[ext_id]}.", "id"))
+            continue
+        first_row_of[ext_id] = number
+        row = _Row(number, ext_id, values)
+        _check_row(row, errors)
+        rows.append(row)
+        if progress and len(rows) % 500 == 0:
+            progress("check", number, approx_rows)
+    if not rows and not errors:
+        raise ImportFailed([RowError(None, "The file has a header but no people in it.")])
+
+    has = set(columns)
+    existing = {m.external_id: m for m in Member.objects.filter(external_id__in=list(first_row_of))}
+
+    # Reporting lines: managers are rows of this file or members imported before.
+    if "manager" in has:
+        wanted = {r.values["manager"] for r in rows if r.values.get("manager")}
+        outside = wanted - first_row_of.keys()
+        known = set(Member.objects.filter(external_id__in=list(outside)).values_list("external_id", flat=True))
+        for r in rows:
+            mgr = r.values.get("manager")
+            if mgr and mgr != r.ext_id and mgr not in first_row_of and mgr not in known:
+                errors.append(
+                    RowError(
+                        r.number,
+                        f"The manager '{mgr}' is neither an id in this file nor a member imported before.",
+                        "manager",
+                    )
+                )
+        lines: dict[str, str | None] = dict(
+            Member.objects.filter(external_id__isnull=False, manager__external_id__isnull=False).values_list(
+                "external_id", "manager__external_id"
+            )
+        )
+        # A self-reference is reported above; leave it out of the circle search.
+        lines.update(
+            {r.ext_id: (r.values.get("manager") or None) if r.values.get("manager") != r.ext_id else None for r in rows}
+        )
+        cycle = _find_cycle(lines)
+        if cycle:
+            rows_on = [first_row_of[c] for c in cycle if c in first_row_of]
+            errors.append(
+                RowError(
+                    min(rows_on) if rows_on else None,
+                    f"The reporting lines go round in a circle: {' → '.join([*cycle, cycle[0]])}.",
+                    "manager",
+                )
+            )
+
+    # The unit tree: each unit's parent must be the same in every row, and never circular.
+    db_units = {_key(u.name): u for u in Unit.objects.all()}
+    unit_names: dict[str, str] = {}  # key -> spelling in the file
+    unit_parent: dict[str, tuple[str, int]] = {}  # key -> (parent key, row number)
+    taken_slugs = {u.slug for u in db_units.values()}
+    if "unit" in has:
+        for r in rows:
+            unit, parent = r.values.get("unit", ""), r.values.get("parent_unit", "")
+            if unit:
+                unit_names.setdefault(_key(unit), unit)
+            if parent:
+                unit_names.setdefault(_key(parent), parent)
+                if _key(unit) == _key(parent):
+                    continue
+                before = unit_parent.get(_key(unit))
+                if before and before[0] != _key(parent):
+                    errors.append(
+                        RowError(
+                            r.number,
+                            f"The unit '{unit}' has the parent "
+                            f"'{unit_names[before[0]]}' in row {before[1]} but "
+                            f"'{parent}' here.",
+                            "parent_unit",
+                        )
+                    )
+                elif not before:
+                    unit_parent[_key(unit)] = (_key(parent), r.number)
+        tree: dict[str, str | None] = {k: None for k in db_units}
+        for u in Unit.objects.select_related("parent").filter(parent__isnull=False):
+            tree[_key(u.name)] = _key(u.parent.name)
+        tree.update({k: p for k, (p, _) in unit_parent.items()})
+        cycle = _find_cycle(tree)
+        if cycle:
+            names = [unit_names.get(k) or db_units[k].name for k in cycle]
+            rows_on = [unit_parent[k][1] for k in cycle if k in unit_parent]
+            errors.append(
+                RowError(
+                    min(rows_on) if rows_on else None,
+                    f"The unit tree goes round in a circle: {' → '.join([*names, names[0]])}.",
+                    "parent_unit",
+                )
+            )
+        for k, name in unit_names.items():
+            if k not in db_units and not slugify(name):
+                rows_on = [r.number for r in rows if _key(r.values.get("unit", "")) == k]
+                errors.append(
+                    RowError(
+                        rows_on[0] if rows_on else None,
+                        f"The unit name '{name}' needs at least one letter or digit.",
+                        "unit",
+                    )
+                )
+
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.row or 0))
+    return _write(rows, has, existing, db_units, unit_names, unit_parent, taken_slugs, progress)
+
+
+def _unique_slug(name: str, taken: set[str]) -> str:
+    base = slugify(name)[:130] or "unit"
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+@transaction.atomic
+def _write(
+    rows: list[_Row],
+    has: set[str],
+    existing: dict[str, Member],
+    db_units: dict[str, Unit],
+    unit_names: dict[str, str],
+    unit_parent: dict[str, tuple[str, int]],
+    taken_slugs: set[str],
+    progress: Progress | None,
+) -> ImportResult:
+    result = ImportResult()
+    total = len(rows)
+
+    # Units first: members point at them.
+    units = dict(db_units)
+    new_units = [
+        Unit(name=name, slug=_unique_slug(name, taken_slugs)) for k, name in unit_names.items() if k not in units
+    ]
+    for u in Unit.objects.bulk_create(new_units):
+        units[_key(u.name)] = u
+    if any(u.pk is None for u in new_units):  # backends that return no ids
+        units = {_key(u.name): u for u in Unit.objects.all()}
+    result.units_created = len(new_units)
+    reparented = []
+    for k, (parent_key, _) in unit_parent.items():
+        unit, parent = units[k], units[parent_key]
+        if unit.parent_id != parent.id:
+            unit.parent = parent
+            reparented.append(unit)
+    Unit.objects.bulk_update(reparented, ["parent"])
+    result.units_updated = len([u for u in reparented if _key(u.name) in db_units])
+
+    taken = set(Member.objects.values_list("handle", flat=True))
+    unusable = make_password(None)  # "!" + random: never matches any password
+    fields = ["name", "email", "unit", "level", "stakeholder", "organisation"]
+    creating: list[Member] = []
+    changed: list[Member] = []
+    for i, r in enumerate(rows, start=1):
+        v = r.values
+        member = existing.get(r.ext_id)
+        new = member is None
+        if new:
+            handle = _unique_handle(handle_base(v.get("email", ""), v["name"]), taken)
+            member = Member(handle=handle, external_id=r.ext_id, password=unusable)
+        before = {f: getattr(member, f + "_id" if f == "unit" else f) for f in fields}
+        member.name = v["name"]
+        if "email" in has:
+            member.email = Member.objects.normalize_email(v["email"])
+        if "unit" in has:
+            member.unit = units[_key(v["unit"])] if v.get("unit") else None
+        if "level" in has:
+            member.level = r.level
+        if "stakeholder" in has:
+            member.stakeholder = r.stakeholder
+        if "organisation" in has:
+            member.organisation = v["organisation"]
+        after = {f: getattr(member, f + "_id" if f == "unit" else f) for f in fields}
+        result.handles[r.ext_id] = member.handle
+        if new:
+            creating.append(member)
+            result.created += 1
+        elif after != before:
+            changed.append(member)
+            result.updated += 1
+        if progress and i % 500 == 0:
+            progress("write", i, total)
+    Member.objects.bulk_create(creating, batch_size=1000)
+    Member.objects.bulk_update(changed, fields, batch_size=1000)
+
+    if "manager" in has:
+        # Reporting lines last: a manager may be a person created just now.
+        wanted = {r.values["manager"] for r in rows if r.values.get("manager")}
+        ids = dict(
+            Member.objects.filter(external_id__in=list(wanted | {r.ext_id for r in rows})).values_list(
+                "external_id", "id"
+            )
+        )
+        current = dict(
+            Member.objects.filter(external_id__in=[r.ext_id for r in rows]).values_list("external_id", "manager_id")
+        )
+        relink: list[Member] = []
+        counted_update = {m.external_id for m in changed}
+        for r in rows:
+            manager_id = ids.get(r.values.get("manager", "")) if r.values.get("manager") else None
+            if current.get(r.ext_id) != manager_id:
+                relink.append(Member(id=ids[r.ext_id], manager_id=manager_id))
+                if r.ext_id in existing and r.ext_id not in counted_update:
+                    result.updated += 1
+                    counted_update.add(r.ext_id)
+        Member.objects.bulk_update(relink, ["manager"], batch_size=1000)
+    result.unchanged = total - result.created - result.updated
+    if progress:
+        progress("write", total, total)
+    return result
+
+
+__all__ = ["COLUMNS", "ImportFailed", "ImportResult", "RowError", "handle_base", "import_people"]

@@ -1,0 +1,65 @@
+"""`socialfabric import people FILE.csv`: load or update the org chart from a CSV file."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from socialfabric.org.importing import COLUMNS, ImportFailed, import_people
+
+SHOW_AT_MOST = 200  # errors listed; the rest are counted
+
+
+class Command(BaseCommand):
+    help = (
+        "Import people from a UTF-8 CSV with the columns "
+        + ", ".join(COLUMNS)
+        + " (id and name required). Re-importing updates by id. See docs/import.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="the CSV file ('-' reads standard input)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(file=self.stdout._out, highlight=False)  # type: ignore[attr-defined]
+        path = options["file"]
+        show = not options["no_progress"] and console.is_terminal
+        labels = {"check": "Checking rows", "write": "Saving people"}
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not show,
+            transient=True,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or None)
+                bar.update(tasks[stage], completed=done, total=total or None)
+
+            try:
+                if path == "-":
+                    result = import_people(sys.stdin.buffer, progress=progress)
+                else:
+                    result = import_people(path, progress=progress)
+            except ImportFailed as exc:
+                bar.stop()
+                for e in exc.errors[:SHOW_AT_MOST]:
+                    self.stderr.write(f"  {e}")
+                if len(exc.errors) > SHOW_AT_MOST:
+                    self.stderr.write(f"  … and {len(exc.errors) - SHOW_AT_MOST} more.")
+                # CommandError: exit status 1 and one line, never a traceback.
+                raise CommandError(f"{exc.message} Nothing was changed.") from None
+        self.stdout.write(
+            f"Imported {result.total} people: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged; {result.units_created} new units."
+        )
