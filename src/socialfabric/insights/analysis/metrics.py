@@ -326,11 +326,14 @@ def burt_local(csr: Csr, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Cost per person: the sum of its neighbours' degrees.
     """
     n = len(csr.indptr) - 1
-    rowsum = np.add.reduceat(csr.data, csr.indptr[:-1]) if len(csr.data) else np.zeros(n)
     deg = np.diff(csr.indptr)
-    rowsum = np.where(deg > 0, rowsum, 0.0)
-    rowmax = np.maximum.reduceat(csr.data, csr.indptr[:-1]) if len(csr.data) else np.zeros(n)
-    rowmax = np.where(deg > 0, rowmax, 0.0)
+    rowsum = np.zeros(n)
+    rowmax = np.zeros(n)
+    nonempty = np.flatnonzero(deg > 0)
+    if nonempty.size:
+        # Segments of non-empty rows are contiguous and in order, so reduceat is exact.
+        rowsum[nonempty] = np.add.reduceat(csr.data, csr.indptr[nonempty])
+        rowmax[nonempty] = np.maximum.reduceat(csr.data, csr.indptr[nonempty])
     constraint = np.full(len(people), np.nan)
     eff = np.full(len(people), np.nan)
     p_scratch = np.zeros(n)
