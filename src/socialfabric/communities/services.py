@@ -174,3 +174,17 @@ def set_role(moderator: Member, community: Community, member: Member, role: obje
 def pending_requests(moderator: Member, community: Community):
     access.require_moderator(moderator, community)
     return JoinRequest.objects.filter(community=community, status=JoinRequest.Status.PENDING).select_related("member")
+
+
+def members_of(viewer: Member, community: Community):
+    """Who belongs to a community; listed to those who may read its posts."""
+    access.require_readable(viewer, community)
+    return Membership.objects.filter(community=community, member__is_active=True).select_related("member")
+
+
+def roles_of(member: Member, community_ids: list[int]) -> dict[int, str]:
+    """The member's role in each of these communities (absent where not a member): one query."""
+    if not member.is_authenticated or not community_ids:
+        return {}
+    return dict(Membership.objects.filter(member=member, community_id__in=community_ids)
+                .values_list("community_id", "role"))

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.insights import events
 from socialfabric.insights.models import EventKind
-from socialfabric.org.models import AccessToken, Follow, Member
+from socialfabric.org.models import AccessToken, Follow, Member, Stakeholder, Unit
 from socialfabric.validation import check_storable, is_storable, parse_id
 
 TOKEN_PREFIX = "sf_"
@@ -85,3 +86,55 @@ def revoke_token(member: Member, token_id: int) -> AccessToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# Listings for the API and the web pages. They return ordered-free querysets: callers page
+# them with keyset cursors. Profiles are visible to every signed-in member, so no viewer filter.
+
+def directory(*, unit: object = None, stakeholder: object = None, q: object = None) -> QuerySet[Member]:
+    """Active members, narrowed by unit slug, stakeholder kind and a name or handle search."""
+    qs = Member.objects.filter(is_active=True).select_related("unit")
+    if unit not in (None, ""):
+        if not isinstance(unit, str) or not is_storable(unit):
+            raise InvalidInput("The unit must be a unit's address.", field="unit")
+        qs = qs.filter(unit__slug=unit)
+    if stakeholder not in (None, ""):
+        if stakeholder not in Stakeholder.values:
+            raise InvalidInput(f"Stakeholder must be one of: {', '.join(Stakeholder.values)}.", field="stakeholder")
+        qs = qs.filter(stakeholder=stakeholder)
+    if q not in (None, ""):
+        if not isinstance(q, str) or not is_storable(q) or len(q) > 100:
+            raise InvalidInput("The search must be text of at most 100 characters.", field="q")
+        term = q.strip().lstrip("@")
+        if term:
+            qs = qs.filter(Q(name__icontains=term) | Q(handle__icontains=term))
+    return qs
+
+
+def followers(member: Member) -> QuerySet[Follow]:
+    return Follow.objects.filter(followed=member, follower__is_active=True).select_related("follower__unit")
+
+
+def following(member: Member) -> QuerySet[Follow]:
+    return Follow.objects.filter(follower=member, followed__is_active=True).select_related("followed__unit")
+
+
+def is_following(follower: Member, followed: Member) -> bool:
+    return Follow.objects.filter(follower=follower, followed=followed).exists()
+
+
+def tokens(member: Member) -> QuerySet[AccessToken]:
+    return AccessToken.objects.filter(member=member)
+
+
+def units() -> QuerySet[Unit]:
+    return Unit.objects.select_related("parent")
+
+
+def get_unit(slug: object) -> Unit:
+    unit = None
+    if isinstance(slug, str) and is_storable(slug):
+        unit = Unit.objects.select_related("parent").filter(slug=slug).first()
+    if unit is None:
+        raise NotFound("No such unit.", field="unit")
+    return unit

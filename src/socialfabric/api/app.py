@@ -1,0 +1,150 @@
+"""The REST API: one NinjaAPI at /api/v1/, its authentication and its error shape.
+
+Every error, whatever raised it, answers `{"error": {"code", "message", "field"}}`:
+- DomainError (raised by the services): its own status and code;
+- Ninja's request validation (wrong types, missing fields): 422 "invalid" with the field;
+- a body that is not JSON: 400 "malformed_json";
+- no or bad credentials: 401 "unauthenticated"; failed CSRF check: 403 "csrf_failed";
+- anything else is a bug: logged, and 500 "server_error" without details.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
+from ninja.parser import Parser
+
+from socialfabric.api import routes_communities, routes_people, routes_posts
+from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
+from socialfabric.api.schemas import CsrfOut
+from socialfabric.errors import DomainError
+
+logger = logging.getLogger("socialfabric.api")
+
+DESCRIPTION = """\
+The Social Fabric network: members, units, communities, threaded conversations, reactions,
+accepted answers, follows and feeds.
+
+**Authentication**: a personal access token (`Authorization: Bearer sf_...`, create one with
+`POST /api/v1/tokens`) or the web session cookie; over the session, unsafe methods need the
+`X-CSRFToken` header (the value of the `csrftoken` cookie, see `GET /api/v1/csrf`).
+
+**Errors** always look like `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+**Lists** are cursor paginated: pass the `next_cursor` of one page as `cursor` for the next;
+`limit` sets the page size.
+"""
+
+_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "throttled"}
+
+
+class NotAnObject(ValueError):
+    """Valid JSON, but not the object every request body of this API is."""
+
+
+class ObjectParser(Parser):
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise NotAnObject(type(data).__name__)
+        return data
+
+
+class SocialFabricAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # Short, stable ids (listMembers style names read better in generated clients).
+        return operation.view_func.__name__
+
+
+api = SocialFabricAPI(
+    title="Social Fabric",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=[token_auth, session_auth],
+    parser=ObjectParser(),
+)
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _reply(request: HttpRequest, status: int, code: str, message: str, field: str | None = None) -> HttpResponse:
+    return api.create_response(request, error_body(code, message, field), status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _reply(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = list(first.get("loc", ()))
+    # loc is (source, [body parameter name,] field, ...): report the first field name.
+    rest = loc[2:] if loc[:1] == ["body"] else loc[1:]
+    field = str(rest[0]) if rest else None
+    message = str(first.get("msg", "The request is not valid."))
+    if field is None and loc[:1] == ["body"]:
+        message = f"The body must be a JSON object as documented ({message})."
+    elif field is not None:
+        message = f"{field}: {message}"
+    return _reply(request, 422, "invalid", message, field)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message if exc.message != "Unauthorized" else "Sign in, or send a token: Authorization: Bearer sf_..."
+    response = _reply(request, 401, "unauthenticated", message)
+    response["WWW-Authenticate"] = 'Bearer realm="Social Fabric"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc, CsrfFailed):
+        return _reply(request, 403, "csrf_failed", exc.message)
+    if isinstance(exc.__cause__, NotAnObject):
+        return _reply(request, 422, "invalid", "The body must be a JSON object as documented.")
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        return _reply(request, 400, "malformed_json", "The request body is not valid JSON.", "body")
+    return _reply(request, exc.status_code, _CODES.get(exc.status_code, "error"), exc.message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _reply(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _reply(request, 403, "forbidden", str(exc) or "Forbidden.")
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Only real bugs land here: every bad input is a DomainError or a validation error above.
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return _reply(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+@api.get("/csrf", auth=None, response=CsrfOut, tags=["session"], summary="Get the CSRF token (and cookie)")
+def csrf_token(request: HttpRequest) -> dict:
+    """For browser clients using the session: send this value as X-CSRFToken on unsafe methods."""
+    return {"csrf_token": get_token(request)}
+
+
+api.add_router("", routes_people.router)
+api.add_router("", routes_communities.router)
+api.add_router("", routes_posts.router)

@@ -1,0 +1,99 @@
+"""Model instances to the plain dicts the response schemas describe.
+
+Kept apart from the handlers so every endpoint shows a post, a member or a community
+the same way, from rows the services already loaded (no per-item queries).
+"""
+
+from __future__ import annotations
+
+from socialfabric.communities.models import Community, JoinRequest, Membership
+from socialfabric.conversations.models import Post, PostRevision
+from socialfabric.feed.services import FeedItem, FeedPage, annotate
+from socialfabric.org.models import AccessToken, Member, Unit
+
+
+def member_ref(m: Member | None) -> dict | None:
+    return None if m is None else {"handle": m.handle, "name": m.name}
+
+
+def unit_ref(u: Unit | None) -> dict | None:
+    return None if u is None else {"slug": u.slug, "name": u.name}
+
+
+def member(m: Member) -> dict:
+    return {**member_ref(m), "stakeholder": m.stakeholder, "organisation": m.organisation,
+            "unit": unit_ref(m.unit), "level": m.level}
+
+
+def unit(u: Unit) -> dict:
+    return {**unit_ref(u), "parent": unit_ref(u.parent)}
+
+
+def community_ref(c: Community) -> dict:
+    return {"slug": c.slug, "name": c.name}
+
+
+def community(c: Community, role: str | None) -> dict:
+    return {**community_ref(c), "id": c.id, "purpose": c.purpose, "visibility": c.visibility,
+            "audience": c.audience, "external_kinds": list(c.external_kinds or []),
+            "member_count": c.member_count, "created_at": c.created_at, "my_role": role}
+
+
+def membership(ms: Membership) -> dict:
+    return {"member": member(ms.member), "community": community_ref(ms.community), "role": ms.role,
+            "joined_at": ms.joined_at}
+
+
+def join_request(r: JoinRequest) -> dict:
+    return {"id": r.id, "community": community_ref(r.community), "member": member(r.member),
+            "message": r.message, "status": r.status, "created_at": r.created_at, "decided_at": r.decided_at}
+
+
+def post(item: FeedItem) -> dict:
+    p = item.post
+    return {
+        "id": p.id, "kind": p.kind,
+        # The title goes with the body: a removed thread keeps its shape, not its words.
+        "title": "" if p.is_removed else p.title,
+        "body": p.body, "body_html": p.body_html,
+        "author": member_ref(p.author), "community": community_ref(p.community),
+        "parent": p.parent_id, "thread": p.root_id or p.id, "depth": p.depth,
+        "created_at": p.created_at, "last_activity_at": p.last_activity_at,
+        "edited": p.edited_at is not None, "edited_at": p.edited_at, "removed": p.is_removed,
+        "reply_count": p.reply_count, "accepted_answer": p.accepted_answer_id,
+        "reactions": item.reactions, "mine": item.mine,
+    }
+
+
+def single_post(viewer: Member, p: Post) -> dict:
+    return post(annotate(viewer, [p])[0])
+
+
+def feed(page: FeedPage) -> dict:
+    return {"items": [post(i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+def thread(viewer: Member, root: Post, replies: list[Post]) -> dict:
+    """The root and its replies nested under their parents, each with its reactions."""
+    for r in replies:
+        r.community = root.community  # same community; spares a join per reply
+    items = {i.post.id: i for i in annotate(viewer, [root, *replies])}
+    nodes = {r.id: {**post(items[r.id]), "children": []} for r in replies}
+    top: list[dict] = []
+    for r in replies:
+        (nodes[r.parent_id]["children"] if r.parent_id in nodes else top).append(nodes[r.id])
+    return {"post": post(items[root.id]), "replies": top}
+
+
+def revision(r: PostRevision) -> dict:
+    return {"id": r.id, "title": r.title, "body": r.body, "edited_by": member_ref(r.edited_by),
+            "replaced_at": r.replaced_at}
+
+
+def token(t: AccessToken) -> dict:
+    return {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
+            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+
+
+def page(items: list[dict], next_cursor: str | None) -> dict:
+    return {"items": items, "next_cursor": next_cursor}

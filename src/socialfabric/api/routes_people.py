@@ -1,0 +1,141 @@
+"""Members (directory, profiles, me), follows, units and personal access tokens."""
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from socialfabric.api import present
+from socialfabric.api.common import ERRORS, ok, viewer
+from socialfabric.api.pagination import keyset_page
+from socialfabric.api.schemas import (
+    Cursor,
+    FollowOut,
+    FollowPage,
+    Handle,
+    Id,
+    Limit,
+    MemberPage,
+    MeOut,
+    ProfileOut,
+    SearchText,
+    Slug,
+    StakeholderName,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+    TokenPage,
+    UnitDetailOut,
+    UnitPage,
+)
+from socialfabric.org import services as org
+from socialfabric.org.models import Follow, Member
+
+router = Router()
+
+
+def _profile(viewer_: Member, m: Member) -> dict:
+    return {
+        **present.member(m),
+        "manager": present.member_ref(m.manager if m.manager_id and m.manager.is_active else None),
+        "followers": org.followers(m).count(),
+        "following": org.following(m).count(),
+        "followed_by_me": viewer_.id != m.id and org.is_following(viewer_, m),
+    }
+
+
+def _follow(f: Follow, who: Member) -> dict:
+    return {"member": present.member(who), "since": f.created_at}
+
+
+# --- members ------------------------------------------------------------------------------
+
+@router.get("/me", response=ok(MeOut), tags=["members"], summary="The member making the request")
+def get_me(request: HttpRequest) -> dict:
+    me = org.get_member(viewer(request).id)
+    return {**_profile(me, me), "email": me.email, "is_staff": me.is_staff, "is_analyst": me.is_analyst}
+
+
+@router.get("/members", response=ok(MemberPage), tags=["members"], summary="The member directory")
+def list_members(request: HttpRequest, unit: Slug | None = None, stakeholder: StakeholderName | None = None,
+                 q: SearchText | None = None, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
+    """Active members by name; narrow by unit address, stakeholder kind or a name/handle search."""
+    rows, nxt = keyset_page(org.directory(unit=unit, stakeholder=stakeholder, q=q), ("name", "id"), cursor, limit)
+    return present.page([present.member(m) for m in rows], nxt)
+
+
+@router.get("/members/{handle}", response=ok(ProfileOut), tags=["members"], summary="A member's profile")
+def get_member(request: HttpRequest, handle: Handle) -> dict:
+    return _profile(viewer(request), org.get_member(handle))
+
+
+# --- follows ------------------------------------------------------------------------------
+
+@router.put("/members/{handle}/follow", response=ok(FollowOut, 201), tags=["follows"], summary="Follow a member")
+@transaction.atomic
+def follow_member(request: HttpRequest, handle: Handle) -> Status:
+    """Following someone twice is a 409 conflict."""
+    followed = org.get_member(handle)
+    return Status(201, _follow(org.follow(viewer(request), followed), followed))
+
+
+@router.delete("/members/{handle}/follow", response={204: None, **ERRORS}, tags=["follows"],
+               summary="Stop following a member")
+@transaction.atomic
+def unfollow_member(request: HttpRequest, handle: Handle) -> Status:
+    org.unfollow(viewer(request), org.get_member(handle))
+    return Status(204, None)
+
+
+@router.get("/members/{handle}/followers", response=ok(FollowPage), tags=["follows"],
+            summary="Who follows a member")
+def list_followers(request: HttpRequest, handle: Handle, cursor: Cursor | None = None,
+                   limit: Limit | None = None) -> dict:
+    rows, nxt = keyset_page(org.followers(org.get_member(handle)), ("-id",), cursor, limit)
+    return present.page([_follow(f, f.follower) for f in rows], nxt)
+
+
+@router.get("/members/{handle}/following", response=ok(FollowPage), tags=["follows"],
+            summary="Whom a member follows")
+def list_following(request: HttpRequest, handle: Handle, cursor: Cursor | None = None,
+                   limit: Limit | None = None) -> dict:
+    rows, nxt = keyset_page(org.following(org.get_member(handle)), ("-id",), cursor, limit)
+    return present.page([_follow(f, f.followed) for f in rows], nxt)
+
+
+# --- units --------------------------------------------------------------------------------
+
+@router.get("/units", response=ok(UnitPage), tags=["units"], summary="The organisation's units")
+def list_units(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
+    """Units by name; `parent` gives the tree."""
+    rows, nxt = keyset_page(org.units(), ("name", "id"), cursor, limit)
+    return present.page([present.unit(u) for u in rows], nxt)
+
+
+@router.get("/units/{slug}", response=ok(UnitDetailOut), tags=["units"], summary="A unit")
+def get_unit(request: HttpRequest, slug: Slug) -> dict:
+    u = org.get_unit(slug)
+    return {**present.unit(u), "children": [present.unit_ref(c) for c in u.children.order_by("name", "id")],
+            "member_count": org.directory(unit=u.slug).count()}
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+@router.post("/tokens", response=ok(TokenCreatedOut, 201), tags=["tokens"],
+             summary="Create a personal access token")
+@transaction.atomic
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
+    """The token is in this response only; store it now. Send it as `Authorization: Bearer <token>`."""
+    token, plain = org.create_token(viewer(request), payload.name)
+    return Status(201, {**present.token(token), "token": plain})
+
+
+@router.get("/tokens", response=ok(TokenPage), tags=["tokens"], summary="My personal access tokens")
+def list_tokens(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
+    rows, nxt = keyset_page(org.tokens(viewer(request)), ("-id",), cursor, limit)
+    return present.page([present.token(t) for t in rows], nxt)
+
+
+@router.delete("/tokens/{token_id}", response=ok(TokenOut), tags=["tokens"], summary="Revoke a token")
+@transaction.atomic
+def revoke_token(request: HttpRequest, token_id: Id) -> dict:
+    return present.token(org.revoke_token(viewer(request), token_id))

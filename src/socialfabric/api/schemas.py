@@ -1,0 +1,295 @@
+"""Request and response shapes of the REST API.
+
+Inputs are typed loosely enough that the services make the business decisions (length
+limits, choices that depend on the community), and strictly enough that wrong types,
+missing fields and text the databases cannot store are refused before any service runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+MAX_ID = 2**63 - 1  # BigAutoField: larger ids would overflow in the database, not fail politely
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and lone surrogates (JSON "\ud800") are not UTF-8.
+    if "\x00" in value:
+        raise ValueError("Text must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode.") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Slug = Annotated[str, Field(min_length=1, max_length=140), AfterValidator(_storable)]
+Handle = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_storable)]
+SearchText = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+TopicName = Annotated[str, Field(min_length=1, max_length=65), AfterValidator(_storable)]
+Cursor = Annotated[str, Field(max_length=500), AfterValidator(_storable)]
+Limit = Annotated[int, Field(ge=1, le=settings.SOCIALFABRIC_MAX_PAGE_SIZE)]
+
+RootKind = Literal["discussion", "question", "announcement"]
+ReactionKindName = Literal["like", "celebrate", "insightful", "support", "curious"]
+RoleName = Literal["owner", "moderator", "member"]
+StakeholderName = Literal["employee", "customer", "partner", "supplier", "shareholder", "public"]
+
+
+# --- errors -------------------------------------------------------------------------------
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable machine code, e.g. invalid, not_found, conflict")
+    message: str
+    field: str | None = Field(None, description="The input at fault, where there is one")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+# --- people and units ---------------------------------------------------------------------
+
+class MemberRef(Schema):
+    handle: str
+    name: str
+
+
+class UnitRef(Schema):
+    slug: str
+    name: str
+
+
+class MemberOut(MemberRef):
+    stakeholder: str
+    organisation: str
+    unit: UnitRef | None
+    level: int | None
+
+
+class ProfileOut(MemberOut):
+    manager: MemberRef | None
+    followers: int
+    following: int
+    followed_by_me: bool
+
+
+class MeOut(ProfileOut):
+    email: str
+    is_staff: bool
+    is_analyst: bool
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class UnitOut(UnitRef):
+    parent: UnitRef | None
+
+
+class UnitDetailOut(UnitOut):
+    children: list[UnitRef]
+    member_count: int
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    next_cursor: str | None
+
+
+class FollowOut(Schema):
+    member: MemberOut
+    since: datetime
+
+
+class FollowPage(Schema):
+    items: list[FollowOut]
+    next_cursor: str | None
+
+
+# --- communities and memberships ----------------------------------------------------------
+
+class CommunityRef(Schema):
+    slug: str
+    name: str
+
+
+class CommunityOut(CommunityRef):
+    id: int
+    purpose: str
+    visibility: str
+    audience: str
+    external_kinds: list[str]
+    member_count: int
+    created_at: datetime
+    my_role: str | None = Field(None, description="owner, moderator, member, or null when not a member")
+
+
+class CommunityPage(Schema):
+    items: list[CommunityOut]
+    next_cursor: str | None
+
+
+class CommunityIn(Schema):
+    name: Text
+    purpose: Text = ""
+    visibility: Literal["open", "closed", "secret"] = "open"
+    audience: Literal["internal", "mixed"] = "internal"
+    external_kinds: list[Literal["customer", "partner", "supplier", "shareholder", "public"]] = []
+    slug: Text | None = Field(None, description="The address; made from the name when left out")
+
+
+class MembershipOut(Schema):
+    member: MemberOut
+    community: CommunityRef
+    role: str
+    joined_at: datetime
+
+
+class MembershipPage(Schema):
+    items: list[MembershipOut]
+    next_cursor: str | None
+
+
+class AddMemberIn(Schema):
+    handle: Handle
+    role: RoleName = "member"
+
+
+class RoleIn(Schema):
+    role: RoleName
+
+
+class JoinRequestIn(Schema):
+    message: Text = ""
+
+
+class JoinRequestOut(Schema):
+    id: int
+    community: CommunityRef
+    member: MemberOut
+    message: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class JoinRequestPage(Schema):
+    items: list[JoinRequestOut]
+    next_cursor: str | None
+
+
+# --- posts --------------------------------------------------------------------------------
+
+class PostOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str = Field(description='Markdown source; "[removed]" once removed')
+    body_html: str
+    author: MemberRef
+    community: CommunityRef
+    parent: int | None = Field(description="The post this replies to; null for a thread's root")
+    thread: int = Field(description="The root post of the thread")
+    depth: int
+    created_at: datetime
+    last_activity_at: datetime
+    edited: bool
+    edited_at: datetime | None
+    removed: bool
+    reply_count: int
+    accepted_answer: int | None
+    reactions: dict[str, int] = Field(description="Count per reaction kind")
+    mine: list[str] = Field(description="The reaction kinds I gave")
+
+
+class ReplyNode(PostOut):
+    children: list[ReplyNode]
+
+
+ReplyNode.model_rebuild()
+
+
+class ThreadOut(Schema):
+    post: PostOut
+    replies: list[ReplyNode] = Field(description="Replies to the root, each with its own replies nested")
+
+
+class FeedOut(Schema):
+    items: list[PostOut]
+    next_cursor: str | None
+
+
+class PostIn(Schema):
+    kind: RootKind = "discussion"
+    title: Text | None = None
+    body: Text
+
+
+class PostEditIn(Schema):
+    body: Text
+    title: Text | None = Field(None, description="Left out: the title stays as it is")
+
+
+class ReplyIn(Schema):
+    body: Text
+
+
+class RevisionOut(Schema):
+    id: int
+    title: str
+    body: str
+    edited_by: MemberRef | None
+    replaced_at: datetime
+
+
+class RevisionPage(Schema):
+    items: list[RevisionOut]
+    next_cursor: str | None
+
+
+class ReactionsOut(Schema):
+    post: int
+    reactions: dict[str, int]
+    mine: list[str]
+
+
+class AnswerIn(Schema):
+    answer: Id = Field(description="The id of a reply in this question's thread")
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+class TokenIn(Schema):
+    name: Text
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The token itself: shown this once, never again")
+
+
+class TokenPage(Schema):
+    items: list[TokenOut]
+    next_cursor: str | None
+
+
+class CsrfOut(Schema):
+    csrf_token: str
