@@ -42,6 +42,15 @@ def _ratio(a: float, b: float) -> float | None:
     return _f(a / b) if b else None
 
 
+def uniq(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by sorting: NumPy 2's hash-based np.unique is much slower on
+    millions of distinct integers."""
+    if x.size == 0:
+        return x
+    s = np.sort(x)
+    return s[np.r_[True, s[1:] != s[:-1]]]
+
+
 # --------------------------------------------------------------------------- ties
 @dataclass
 class Ties:
@@ -258,11 +267,11 @@ def leadership(people: People, inter: Interactions, ties: Ties) -> dict:
         lw = inter.weight[from_leader]
         reply_share = _ratio(float(lw[is_reply[kinds[from_leader]]].sum()), float(lw.sum()))
     ts, tt = lead[ties.src], lead[ties.dst]
-    reach = np.unique(ties.dst[ts]).size
+    reach = uniq(ties.dst[ts]).size
     inside = float(ties.weight[ts & tt].sum())
     across = float(ties.weight[ts ^ tt].sum())
     n = people.n
-    active_leaders = np.unique(inter.source[from_leader]).size
+    active_leaders = uniq(inter.source[from_leader]).size
     return {
         "leaders": n_leaders,
         "people_share": _ratio(n_leaders, n),
@@ -500,7 +509,7 @@ def communities(graph: ig.Graph, people: People, min_group: int, runs: int = LEI
         codes = people.attributes["unit"]
         k = len(people.labels["unit"])
         ok = active & (codes >= 0)
-        pair = np.unique(member[ok].astype(np.int64) * max(k, 1) + codes[ok])
+        pair = uniq(member[ok].astype(np.int64) * max(k, 1) + codes[ok])
         span = np.bincount(pair // max(k, 1), minlength=len(sizes))
         for c in np.argsort(-span)[:5]:
             if sizes[c] >= min_group and span[c] > 1:
@@ -546,7 +555,7 @@ def boundary(people: People, inter: Interactions, horizon: int | None) -> dict:
     # Everyone who took part in a conversation, as source or target.
     cc = np.concatenate([conv, conv]).astype(np.int64)
     pp = np.concatenate([inter.source[has], inter.target[has]]).astype(np.int64)
-    pairs = np.unique(cc * people.n + pp)
+    pairs = uniq(cc * people.n + pp)
     pc, pperson = pairs // people.n, pairs % people.n
     present = np.bincount(pc, minlength=n_conv) > 0
     ext = np.bincount(pc, weights=people.external[pperson], minlength=n_conv) > 0
@@ -554,7 +563,7 @@ def boundary(people: People, inter: Interactions, horizon: int | None) -> dict:
     if units is not None:
         emp = ~people.external[pperson] & (units[pperson] >= 0)
         k = max(len(people.labels["unit"]), 1)
-        cu = np.unique(pc[emp] * k + units[pperson[emp]])
+        cu = uniq(pc[emp] * k + units[pperson[emp]])
         n_units = np.bincount(cu // k, minlength=n_conv)
     else:
         n_units = np.zeros(n_conv, dtype=np.int64)

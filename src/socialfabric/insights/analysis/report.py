@@ -184,7 +184,7 @@ def _units_with_externals(people: People, ties: mx.Ties) -> float | None:
     emp_side = np.concatenate([np.where(ext[ties.dst] & ~ext[ties.src], ties.src, -1),
                                np.where(ext[ties.src] & ~ext[ties.dst], ties.dst, -1)])
     emp_side = emp_side[emp_side >= 0]
-    units = np.unique(unit[emp_side])
+    units = mx.uniq(unit[emp_side])
     units = units[units >= 0]
     return mx._f(len(units) / len(people.labels["unit"]))
 
@@ -239,7 +239,7 @@ def trend(people: People, inter: Interactions, window: str, min_group: int) -> d
     codes, labels = window_codes(inter.time[timed], window)
     sub_all = _subset(inter, timed)
     result = []
-    for c in np.unique(codes).tolist():
+    for c in mx.uniq(codes).tolist():
         sub = _subset(sub_all, codes == c)
         result.append({"window": labels[c], **headline(people, sub)})
     return {"window": window, "windows": result}
