@@ -975,18 +975,18 @@ class _Generator:
         active = [p for p in people if p.handle != ADMIN_LOGIN]
         # Popularity: leaders and prolific writers attract followers; many get none.
         pop = [p.index for p in active]
-        cum = list(itertools.accumulate((p.post_w**1.2) * (4 if p.leader else 1) for p in active))
+        cum = list(itertools.accumulate((p.post_w + 0.15) ** 0.9 * (4 if p.leader else 1) for p in active))
         by_unit: dict[int, tuple[list[int], list[float]]] = {}
         for u in range(len(UNITS)):
             members = [p.index for p in active if p.unit == u]
             if members:
-                by_unit[u] = self._cum(members, lambda pi: people[pi].post_w + 0.05)
+                by_unit[u] = self._cum(members, lambda pi: people[pi].post_w + 0.2)
         self.w.register(Follow, ["follower_id", "followed_id", "created_at"])
         self.follows: dict[int, list[int]] = {}
         for p in active:
-            k = min(60, int(rng.lognormvariate(1.4, 1.0)))
+            k = min(80, int(rng.lognormvariate(1.6, 1.0)))
             if p.post_w < 0.1:
-                k //= 3
+                k //= 2
             chosen: dict[int, None] = {}
             for _ in range(k * 2):
                 if len(chosen) >= k:
@@ -1073,7 +1073,7 @@ class _Generator:
             t = self.moment(lo, self.end - 600)
             weight = rng.lognormvariate(0.0, 0.9)
             weight *= {"announcement": 0.35, "question": 1.3, "discussion": 1.0}[kind]
-            if kind == "question" and a.stakeholder != "employee" and rng.random() < 0.28:
+            if kind == "question" and a.stakeholder != "employee" and rng.random() < 0.2:
                 weight = 0.0  # nobody answers some customers: the insights should show it
             weight *= min(1.0, (self.end - t) / (3 * 86400))  # late threads have had less time
             roots.append((t, a.index, c.index, kind, seq, weight))
@@ -1141,7 +1141,7 @@ class _Generator:
                 who = root_author  # the asker or starter answers back
             elif external_question and self.pool_emp[c.index][0] and r < 0.9:
                 who = _pick(*self.pool_emp[c.index], rng)
-            elif pa.unit >= 0 and r < 0.78 and pa.unit in self.pool_unit[c.index]:
+            elif pa.unit >= 0 and r < 0.62 and pa.unit in self.pool_unit[c.index]:
                 who = _pick(*self.pool_unit[c.index][pa.unit], rng)  # most talk stays in the unit
             elif self.pool_all[c.index][0]:
                 who = _pick(*self.pool_all[c.index], rng)

@@ -40,6 +40,9 @@ MAX_LEVEL = 99
 MAX_FILE_BYTES = 50 * 1024 * 1024
 HANDLE_MAX = 60
 _HANDLE_BAD = re.compile(r"[^a-z0-9_.-]+")
+# Letters NFKD does not split into a base letter and an accent.
+_NO_DECOMPOSITION = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
+                                   "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i"})
 _LEVEL_RE = re.compile(r"^\d+(?:\.0+)?$")  # spreadsheets sometimes write 3 as 3.0
 _LIMITS = {"id": 100, "name": 150, "email": 254, "unit": 120, "parent_unit": 120, "organisation": 150}
 
@@ -250,6 +253,7 @@ def _find_cycle(parents: dict[str, str | None]) -> list[str] | None:
 def handle_base(email: str, name: str) -> str:
     """A lower-case @mention handle from the email's local part, else the name."""
     source = email.split("@", 1)[0] if email else name.replace(" ", ".")
+    source = source.translate(_NO_DECOMPOSITION)
     ascii_text = unicodedata.normalize("NFKD", source).encode("ascii", "ignore").decode().lower()
     handle = _HANDLE_BAD.sub(".", ascii_text)
     handle = re.sub(r"[.-]{2,}", ".", handle).strip(".-")[: HANDLE_MAX - 4].strip(".-")
