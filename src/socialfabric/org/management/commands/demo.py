@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from socialfabric import demo
 from socialfabric.errors import DomainError
@@ -39,7 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        existing = Member.objects.count()
+        try:
+            existing = Member.objects.count()
+        except DatabaseError as exc:
+            raise CommandError(f"The database is not ready ({exc}); run `socialfabric migrate` first.") from None
         if existing:
             if options["if_empty"]:
                 self.stdout.write(f"The database has {existing} members already; no demo data added.")

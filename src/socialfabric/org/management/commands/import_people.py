@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -59,6 +60,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"  … and {len(exc.errors) - SHOW_AT_MOST} more.")
                 # CommandError: exit status 1 and one line, never a traceback.
                 raise CommandError(f"{exc.message} Nothing was changed.") from None
+            except DatabaseError as exc:
+                bar.stop()
+                raise CommandError(
+                    f"The database refused the import ({exc}); nothing was changed. Has `socialfabric migrate` run?"
+                ) from None
         self.stdout.write(
             f"Imported {result.total} people: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; {result.units_created} new units."
