@@ -47,8 +47,8 @@ class Post(models.Model):
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     body_html = models.TextField()
-    # No index of its own: "parent IS NULL" matches every thread, and SQLite would pick that
-    # index over the feed's ordered partial index. Children are found through `root`.
+    # Indexed for replies only (reply_parent below): a plain index would also cover
+    # "parent IS NULL", every thread, and SQLite would pick it over the feed's ordered index.
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
                                db_index=False)
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants")
@@ -81,6 +81,7 @@ class Post(models.Model):
                 condition=models.Q(parent__isnull=True),
             ),
             models.Index(fields=["root", "created_at"], name="thread_replies"),
+            models.Index(fields=["parent"], name="reply_parent", condition=models.Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:
