@@ -173,6 +173,7 @@ def test_missing_file_and_bad_dates(tmp_path):
 def test_loader_streams_in_chunks(tmp_path, monkeypatch):
     """Row numbers stay right across chunk boundaries, blank lines included."""
     monkeypatch.setattr(loader, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(loader, "CHUNK_BYTES", 20)  # blocks of about two rows
     p = tmp_path / "p.csv"
     p.write_text("id\n" + "".join(f"p{i}\n" for i in range(10)))
     people = loader.read_people(p)
@@ -182,3 +183,6 @@ def test_loader_streams_in_chunks(tmp_path, monkeypatch):
     with pytest.raises(loader.InputFileError) as exc:
         loader.read_interactions(i, people)
     assert exc.value.row == 10  # header 1, 4 rows, a blank line, 3 rows, then the bad one
+    i.write_text(body.replace("p2,p3,0", "p2,p3,2").replace("p1,p2,1", '"p1",p2,1', 1))
+    inter = loader.read_interactions(i, people)  # quotes: the csv path from there on
+    assert inter.m == 8 and inter.weight.sum() == 9 and inter.rows_read == 8
