@@ -514,3 +514,14 @@ def test_unknown_address_is_a_readable_404(as_alice):
     assert response.status_code == 404 and "There is nothing at this address" in text(response)
     assert as_alice.get("/units/no-such-unit/").status_code == 404
     assert as_alice.get("/posts/999999999/").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_gets_a_readable_403(alice, open_community):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(f"/communities/{open_community.slug}/", {"body": "hello", "kind": "discussion"})
+    assert response.status_code == 403
+    assert b"Reload the page and try again" in response.content
+    assert b"<h1" in response.content

@@ -590,3 +590,12 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = org.revoke_token(request.user, token_id)
     messages.success(request, f"The token “{token.name}” is revoked; it no longer works.")
     return redirect("web:tokens")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A readable page when a form comes back without its security token (an old tab, cookies off)."""
+    err = Forbidden("This form expired or your browser blocked its security cookie. Reload the page and try again.",
+                    code="csrf")
+    if is_htmx(request):
+        return htmx_error(request, err)
+    return render(request, "socialfabric/error.html", {"error": err, "back": safe_next(request, "")}, status=403)
