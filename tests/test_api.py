@@ -397,6 +397,17 @@ def test_every_list_walks_with_cursors(alice, bob, open_community, make_member):
     assert posts == sorted(posts, reverse=True) and len(posts) == 5
     assert walk(f"/communities/{open_community.slug}/members", "x") == ["alice", "bob"]
 
+    for i in range(3):
+        Unit.objects.create(name=f"Unit {i}", slug=f"unit-{i}")
+        org.create_token(alice, f"token {i}")
+        org.follow(make_member(f"fan{i}"), alice)
+        api.patch(f"/posts/{posts[0]}", {"body": f"edit {i}"})
+    assert walk("/units", "slug") == ["engineering", "unit-0", "unit-1", "unit-2"]
+    tokens = walk("/tokens", "id")
+    assert len(tokens) == 4 and tokens == sorted(tokens, reverse=True)
+    assert walk("/members/alice/followers", "x") == ["fan2", "fan1", "fan0"]  # newest first
+    assert walk(f"/posts/{posts[0]}/revisions", "body") == ["post 4", "edit 0", "edit 1"]
+
 
 # --- a real bug still answers in the error shape ------------------------------------------
 

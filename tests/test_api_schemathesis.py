@@ -49,9 +49,13 @@ def keep_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def fuzz_world(settings, alice, bob, make_member, unit, open_community, secret_community) -> Fuzzed:
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fuzz_world(alice, bob, make_member, unit, open_community, secret_community) -> Fuzzed:
     dave = make_member("dave")
     closed = communities.create_community(alice, name="Board", visibility="closed")
     question = conv.create_post(alice, open_community, kind="question", title="Why?", body="Tell me #fuzz")
