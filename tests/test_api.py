@@ -313,6 +313,23 @@ def test_closed_community_requests_roles_and_leaving(alice, bob, make_member):
     assert closed.member_count == 1
 
 
+def test_moderators_remove_members_and_owners_stay(alice, bob, make_member, open_community):
+    dave = make_member("dave")
+    communities.join(dave, open_community)
+    alice_api, bob_api = Api.for_member(alice), Api.for_member(bob)
+    slug = open_community.slug
+    assert_error(bob_api.delete(f"/communities/{slug}/members/dave"), 403, "forbidden")
+    ok(alice_api.patch(f"/communities/{slug}/members/bob", {"role": "moderator"}))
+    assert_error(bob_api.delete(f"/communities/{slug}/members/alice"), 403, "forbidden")  # owners: owners only
+    assert ok(bob_api.delete(f"/communities/{slug}/members/dave"), 204) is None
+    assert_error(bob_api.delete(f"/communities/{slug}/members/dave"), 404, "not_found")
+    assert_error(alice_api.delete(f"/communities/{slug}/members/alice"), 409, "conflict")  # the last owner
+    handles = {m["member"]["handle"] for m in ok(alice_api.get(f"/communities/{slug}/members"))["items"]}
+    assert handles == {"alice", "bob"}
+    open_community.refresh_from_db()
+    assert open_community.member_count == 2
+
+
 # --- posts: edit, revisions, removal ------------------------------------------------------
 
 def test_edit_keeps_history_and_removal_shows_removed(alice, bob, open_community):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's assets locally, no CDN
     "socialfabric.org",
     "socialfabric.communities",
     "socialfabric.conversations",

@@ -150,6 +150,16 @@ def add_community_member(request: HttpRequest, slug: Slug, payload: AddMemberIn)
     return Status(201, _membership(communities.add_member(me, c, org.get_member(payload.handle), payload.role), c))
 
 
+@router.delete("/communities/{slug}/members/{handle}", response={204: None, **ERRORS}, tags=["memberships"],
+               summary="Remove a member (moderators; owners only by owners)")
+@transaction.atomic
+def remove_member(request: HttpRequest, slug: Slug, handle: Handle) -> Status:
+    me = viewer(request)
+    c = access.get_visible_community(me, slug)
+    communities.remove_member(me, c, org.get_member(handle))
+    return Status(204, None)
+
+
 @router.patch("/communities/{slug}/members/{handle}", response=ok(MembershipOut), tags=["memberships"],
               summary="Change a member's role (moderators)")
 @transaction.atomic

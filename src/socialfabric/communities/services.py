@@ -171,6 +171,24 @@ def set_role(moderator: Member, community: Community, member: Member, role: obje
     return membership
 
 
+@transaction.atomic
+def remove_member(moderator: Member, community: Community, member: Member) -> None:
+    """A moderator removes someone; owners are removed only by other owners, and one always stays."""
+    access.require_moderator(moderator, community)
+    membership = Membership.objects.filter(community=community, member=member).first()
+    if membership is None:
+        raise NotFound("That person is not a member of this community.", field="member")
+    if membership.role == Role.OWNER:
+        if not moderator.is_staff and Membership.objects.filter(
+                community=community, member=moderator, role=Role.OWNER).first() is None:
+            raise Forbidden("Only an owner removes another owner.", field="member")
+        if not Membership.objects.filter(community=community, role=Role.OWNER).exclude(id=membership.id).exists():
+            raise Conflict("A community keeps at least one owner.", field="member")
+    membership.delete()
+    Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
+    access.forget(member)
+
+
 def pending_requests(moderator: Member, community: Community):
     access.require_moderator(moderator, community)
     return JoinRequest.objects.filter(community=community, status=JoinRequest.Status.PENDING).select_related("member")
