@@ -108,6 +108,7 @@ def run_report(ppath: Path, ipath: Path, out: Path) -> tuple[float, float]:
 def networkx_sample(ppath: Path, ipath: Path, sample: int) -> tuple[float, float]:
     """networkx on the first `sample` interactions vs our engine on the same sample."""
     import networkx as nx
+    from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python  # no scipy
 
     from socialfabric.insights.analysis import loader, report
 
@@ -140,7 +141,7 @@ def networkx_sample(ppath: Path, ipath: Path, sample: int) -> tuple[float, float
     nx.set_node_attributes(graph, {k: v["unit"] for k, v in people.items()}, "unit")
     nx.attribute_assortativity_coefficient(graph, "unit")
     nx.reciprocity(graph)
-    nx.pagerank(graph, weight="weight")
+    _pagerank_python(graph, weight="weight")
     nx.betweenness_centrality(graph, k=32, seed=0)
     und = graph.to_undirected()
     for seed in range(5):
@@ -168,6 +169,9 @@ def main() -> None:
     print(f"full report: {wall:.1f} s (target <= 60 s: {'met' if ok_t else 'MISSED'}), "
           f"peak RSS {peak:.2f} GB (target <= 4 GB: {'met' if ok_m else 'MISSED'})")
     print(f"ratio to reading only: {wall / read:.1f}x")
+    import json
+    steps = json.loads((DATA / "report.json").read_text())["step_seconds"]
+    print("steps (s): " + ", ".join(f"{k} {v}" for k, v in steps.items()))
     if not args.skip_networkx:
         ours, theirs = networkx_sample(ppath, ipath, args.sample)
         print(f"on a {args.sample:,}-interaction sample (networkx is too slow on all "

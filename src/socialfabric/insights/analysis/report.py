@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -48,7 +49,18 @@ def pseudonym(pid: str) -> str:
 def analyse(ds: Dataset, *, min_group: int = 5, window: str | None = None,
             anonymise: bool = False, horizon: int | None = None,
             progress: Progress | None = None) -> tuple[dict, list[dict]]:
-    step = progress or (lambda name: None)
+
+
+    clock = {"last": time.perf_counter()}
+    step_seconds: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        step_seconds[name] = round(now - clock["last"], 3)
+        clock["last"] = now
+        if progress:
+            progress(name)
+
     people, inter = ds.people, ds.interactions
     report: dict = {"schema": SCHEMA_VERSION,
                     "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -151,6 +163,7 @@ def analyse(ds: Dataset, *, min_group: int = 5, window: str | None = None,
     report["stages"] = stages(report)
     report["findings"] = findings(report)
     step("stages")
+    report["step_seconds"] = step_seconds
 
     rows = []
     unit = people.attributes.get("unit")
