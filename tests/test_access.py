@@ -15,11 +15,6 @@ from socialfabric.insights.models import EventKind, InteractionEvent
 from socialfabric.org import services as org
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(alice, make_member):
     """One community of each kind, all owned by alice."""

@@ -16,12 +16,6 @@ from tests.test_api_helpers import Api, assert_error, ok, row_counts
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The fixtures make members with passwords; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def no_server_errors(caplog):
     """Fail any test in which the API's catch-all handler logged a bug."""
     caplog.set_level(logging.ERROR, logger="socialfabric.api")

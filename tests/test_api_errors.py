@@ -19,12 +19,6 @@ NO_BODY = object()
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The fixtures make members with passwords; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def no_server_errors(caplog):
     caplog.set_level(logging.ERROR, logger="socialfabric.api")
     yield

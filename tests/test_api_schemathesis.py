@@ -49,11 +49,6 @@ def keep_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def fuzz_world(alice, bob, make_member, unit, open_community, secret_community) -> Fuzzed:
     dave = make_member("dave")

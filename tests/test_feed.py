@@ -21,11 +21,6 @@ from socialfabric.feed import services as feed
 from socialfabric.org import services as org
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def ids(page) -> list[int]:
     return [i.post.id for i in page.items]
 

@@ -11,12 +11,6 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights.models import EventKind, InteractionEvent
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Members are made with passwords; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def snapshot() -> dict[str, int]:
     return {
         "community": Community.objects.count(),

@@ -16,11 +16,6 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights.models import EventKind, InteractionEvent
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def snapshot() -> dict[str, int]:
     return {
         "post": Post.objects.count(),

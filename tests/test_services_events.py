@@ -13,11 +13,6 @@ from socialfabric.org import services as org
 from socialfabric.org.models import Follow
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def new_events(since: int) -> list[tuple]:
     return list(InteractionEvent.objects.filter(id__gt=since).order_by("id")
                 .values_list("kind", "actor_id", "target_id", "community_id", "post_id"))

@@ -10,11 +10,6 @@ from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_get_member_by_handle_and_id(alice):
     assert org.get_member("alice") == alice
     assert org.get_member("ALICE") == alice
