@@ -1,6 +1,7 @@
 """`socialfabric insights report --people P.csv --interactions I.csv --format json|html|csv --out F`
 
-Works on files alone: no database query is made on this path.
+With both files it works on files alone: no database query is made on that path. With
+neither it analyses the platform's own members and interaction events.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from socialfabric.errors import DomainError
 
@@ -41,13 +43,17 @@ class Command(BaseCommand):
                          help="replace person ids by pseudonyms (for readers who are not "
                               "analysts)")
         rep.add_argument("--quiet", action="store_true", help="no progress bar")
+        rep.add_argument("--exclude-secret", action="store_true", dest="exclude_secret",
+                         help="platform data only: leave out interactions in secret communities")
 
     def handle(self, *args, **opts) -> None:
         if opts["action"] != "report":
             raise CommandError(f"unknown action {opts['action']}")
-        if not opts["people"] or not opts["interactions"]:
-            raise CommandError("--people and --interactions are both required (analysing the "
-                               "platform's own data is not available from this command yet)")
+        if bool(opts["people"]) != bool(opts["interactions"]):
+            raise CommandError("give both --people and --interactions, or neither to analyse "
+                               "the platform's own data")
+        if opts["people"] and opts["exclude_secret"]:
+            raise CommandError("--exclude-secret applies to the platform's own data only")
         if opts["min_group"] < 1:
             raise CommandError("--min-group must be at least 1")
         # A short-lived batch run that builds millions of objects: the cyclic GC only
@@ -57,6 +63,9 @@ class Command(BaseCommand):
             self._report(opts)
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        except DatabaseError as exc:  # platform mode: no database, or not migrated
+            raise CommandError(f"the platform database could not be read: "
+                               f"{str(exc).splitlines()[0] if str(exc) else exc}") from None
         except MemoryError:
             raise CommandError("not enough memory for these files") from None
         except OSError as exc:
@@ -71,8 +80,15 @@ class Command(BaseCommand):
         out = Path(opts["out"])
         if out.parent and not out.parent.exists():
             raise CommandError(f"{out.parent}: output folder does not exist")
-        size = max(1, os.path.getsize(opts["interactions"])
-                   if os.path.isfile(opts["interactions"]) else 1)
+        from_files = bool(opts["people"])
+        if from_files:
+            size = max(1, os.path.getsize(opts["interactions"])
+                       if os.path.isfile(opts["interactions"]) else 1)
+        else:
+            from socialfabric.insights.analysis import platform
+            from socialfabric.insights.models import InteractionEvent
+
+            size = max(1, InteractionEvent.objects.filter(target__isnull=False).count())
         console = Console(stderr=True)
         started = time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
@@ -84,10 +100,14 @@ class Command(BaseCommand):
 
             def rows_done(count: int) -> None:
                 state["rows"] += count
-                bar.update(read, completed=min(size, state["rows"] * 40))
+                bar.update(read, completed=min(size, state["rows"] * (40 if from_files else 1)))
 
-            ds = loader.load(opts["people"], opts["interactions"], strict=opts["strict"],
-                             since=opts["since"], until=opts["until"], progress=rows_done)
+            if from_files:
+                ds = loader.load(opts["people"], opts["interactions"], strict=opts["strict"],
+                                 since=opts["since"], until=opts["until"], progress=rows_done)
+            else:
+                ds = platform.load(since=opts["since"], until=opts["until"],
+                                   exclude_secret=opts["exclude_secret"], progress=rows_done)
             bar.update(read, completed=size)
             work = bar.add_task("computing metrics", total=len(report.STEPS))
 
@@ -98,6 +118,9 @@ class Command(BaseCommand):
             result, rows = report.analyse(ds, min_group=opts["min_group"],
                                           window=opts["window"], anonymise=opts["anonymise"],
                                           horizon=horizon, progress=step)
+            if not from_files:
+                platform.apply_platform_figures(result, ds, since=opts["since"],
+                                                until=opts["until"], horizon=horizon)
             bar.update(work, completed=len(report.STEPS), description="computing: done")
         result["timing_seconds"] = round(time.perf_counter() - started, 3)
         fmt = opts["format"]
