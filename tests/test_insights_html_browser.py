@@ -1,0 +1,119 @@
+"""The insights HTML report opened in Chromium (file://): findings first, every chart drawn."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; see tests/test_browser.py.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+# aria-label of each chart's <svg> (html.py) -> what the chart is.
+CHARTS = (
+    "Unit mixing matrix",
+    "Lorenz curve of participation",
+    "Up, down, lateral and skip-level flow against random mixing",
+    "Headline metrics per window",
+    "Units sized by people, joined by cross-unit flow",
+)
+SHAPES = "rect, path, circle, polyline, line, polygon, ellipse"
+
+
+def _people() -> str:
+    rows = ["id,unit,level,stakeholder,manager"]
+    units = ("Sales", "Research", "Support")
+    for i in range(18):
+        unit = units[i % 3]
+        level = 1 if i == 0 else (2 if i < 3 else 3)
+        rows.append(f"p{i},{unit},{level},employee,{'' if i == 0 else 'p0'}")
+    rows += ["c1,,,customer,", "c2,,,partner,"]
+    return "\n".join(rows) + "\n"
+
+
+def _interactions() -> str:
+    rows = ["source,target,timestamp,kind,weight,thread"]
+    for i in range(18):
+        for step, month in ((3, "01"), (1, "02"), (4, "03")):
+            j = (i + step) % 18
+            rows.append(f"p{i},p{j},2025-{month}-{1 + i:02d}T09:00:00Z,reply,1,t{i % 6}")
+    rows += ["c1,p1,2025-02-03T10:00:00Z,question,1,q1", "p1,c1,2025-02-03T12:00:00Z,reply,1,q1",
+             "c2,p4,2025-03-03T10:00:00Z,question,1,q2"]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def report_file(tmp_path):
+    people, inter, out = tmp_path / "people.csv", tmp_path / "inter.csv", tmp_path / "r.html"
+    people.write_text(_people(), encoding="utf-8")
+    inter.write_text(_interactions(), encoding="utf-8")
+    call_command("insights", "report", "--quiet", "--people", str(people), "--interactions",
+                 str(inter), "--format", "html", "--out", str(out), "--window", "month",
+                 "--min-group", "1")
+    return out
+
+
+def test_html_report_charts_are_drawn(browser, report_file):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report_file.as_uri())
+
+    # Findings come first: the first section heading, before any chart.
+    assert page.locator("h2").first.inner_text() == "Findings"
+    findings = page.locator("ul.findings li")
+    assert findings.count() >= 4
+    assert findings.first.is_visible()
+    assert "people initiated at least one interaction" in findings.first.inner_text()
+    assert "Roadmap stage reached" in page.locator("body").inner_text()
+    first_chart_top = page.locator("svg.chart").first.bounding_box()["y"]
+    assert findings.last.bounding_box()["y"] < first_chart_top
+
+    assert page.locator("svg.chart").count() == len(CHARTS)
+    for label in CHARTS:
+        svg = page.locator(f'svg[aria-label="{label}"]')
+        assert svg.count() == 1, label
+        assert svg.is_visible(), label
+        box = svg.bounding_box()
+        assert box and box["width"] > 50 and box["height"] > 50, (label, box)
+        shapes = svg.locator(SHAPES)
+        assert shapes.count() > 0, label
+        # At least one shape is really painted: it has a size on screen.
+        drawn = svg.evaluate(
+            f"s => [...s.querySelectorAll('{SHAPES}')].filter(e => {{"
+            "const r = e.getBoundingClientRect(); return r.width > 0 || r.height > 0; }).length")
+        assert drawn > 0, label
+
+    # Chart-specific checks: a heatmap cell per unit pair, a circle per unit, data lines.
+    heat = page.locator('svg[aria-label="Unit mixing matrix"] rect')
+    assert heat.count() >= 9
+    assert page.locator('svg[aria-label^="Units sized"] circle').count() == 3
+    assert page.locator('svg[aria-label="Headline metrics per window"]').locator(
+        "polyline, path").count() > 0
+    assert page.locator('svg[aria-label="Lorenz curve of participation"]').locator(
+        "polyline, path").count() > 0
+
+    # Self-contained: nothing but the file itself was requested, no script errors.
+    assert all(u.startswith("file://") for u in requests), requests
+    assert page.locator("script").count() == 0
+    assert errors == []
+    page.close()
