@@ -55,8 +55,11 @@ def org_small(alice, bob, carol, make_member, open_community, secret_community):
     return {"dave": dave, "erin": erin, "question": question}
 
 
-def expected_interactions() -> int:
+def expected_interactions(*, include_secret: bool = False) -> int:
+    """Events with a target, less self-interactions; secret communities only when asked."""
     qs = InteractionEvent.objects.filter(target__isnull=False)
+    if not include_secret:
+        qs = qs.exclude(community__visibility="secret")
     return sum(1 for a, t in qs.values_list("actor_id", "target_id") if a != t)
 
 
@@ -76,7 +79,7 @@ def test_platform_json_counts_and_privacy(org_small, tmp_path):
     assert q["median_hours"] is not None and q["median_hours"] < 1
     assert "root post is a question" in data["boundary"]["question_definition"]
     assert data["platform"]["source"] == "platform"
-    assert data["boundary"]["conversations"] >= 3  # three threads with interactions
+    assert data["boundary"]["conversations"] == 2  # two threads with interactions; the secret one is left out
     # Content never enters the report: no titles, bodies, community names or person names.
     for word in SECRET_WORDS:
         assert word not in text
@@ -89,9 +92,9 @@ def test_platform_json_counts_and_privacy(org_small, tmp_path):
 
 
 @pytest.mark.django_db
-def test_platform_exclude_secret_and_min_group(org_small, tmp_path):
-    full, _ = report(tmp_path, "json", "--min-group", "1")
-    lean, _ = report(tmp_path, "json", "--min-group", "1", "--exclude-secret")
+def test_platform_leaves_out_secret_by_default_and_min_group(org_small, tmp_path):
+    full, _ = report(tmp_path, "json", "--min-group", "1", "--include-secret")
+    lean, _ = report(tmp_path, "json", "--min-group", "1")  # secret communities left out by default
     # Bob's reply to Alice in the secret community is the only secret event with a target.
     assert lean["counts"]["interactions"] == full["counts"]["interactions"] - 1
     private, _ = report(tmp_path, "json")  # default --min-group 5: every group is small
@@ -130,7 +133,7 @@ def test_platform_html_and_bad_options(org_small, tmp_path):
         report(tmp_path, "json", "--people", "p.csv")
     with pytest.raises(CommandError, match="platform's own data only"):
         report(tmp_path, "json", "--people", "p.csv", "--interactions", "i.csv",
-               "--exclude-secret")
+               "--include-secret")
 
 
 @pytest.mark.django_db

@@ -43,8 +43,9 @@ class Command(BaseCommand):
                          help="replace person ids by pseudonyms (for readers who are not "
                               "analysts)")
         rep.add_argument("--quiet", action="store_true", help="no progress bar")
-        rep.add_argument("--exclude-secret", action="store_true", dest="exclude_secret",
-                         help="platform data only: leave out interactions in secret communities")
+        rep.add_argument("--include-secret", action="store_true", dest="include_secret",
+                         help="platform data only: also count interactions in secret communities "
+                              "(left out by default: their members did not agree to be measured)")
 
     def handle(self, *args, **opts) -> None:
         if opts["action"] != "report":
@@ -52,8 +53,8 @@ class Command(BaseCommand):
         if bool(opts["people"]) != bool(opts["interactions"]):
             raise CommandError("give both --people and --interactions, or neither to analyse "
                                "the platform's own data")
-        if opts["people"] and opts["exclude_secret"]:
-            raise CommandError("--exclude-secret applies to the platform's own data only")
+        if opts["people"] and opts["include_secret"]:
+            raise CommandError("--include-secret applies to the platform's own data only")
         if opts["min_group"] < 1:
             raise CommandError("--min-group must be at least 1")
         # A short-lived batch run that builds millions of objects: the cyclic GC only
@@ -107,7 +108,7 @@ class Command(BaseCommand):
                                  since=opts["since"], until=opts["until"], progress=rows_done)
             else:
                 ds = platform.load(since=opts["since"], until=opts["until"],
-                                   exclude_secret=opts["exclude_secret"], progress=rows_done)
+                                   exclude_secret=not opts["include_secret"], progress=rows_done)
             bar.update(read, completed=size)
             work = bar.add_task("computing metrics", total=len(report.STEPS))
 
