@@ -9,6 +9,7 @@ from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community, JoinRequest, Membership, Role
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights.models import EventKind, InteractionEvent
+from tests.helpers import failing_act
 
 
 def snapshot() -> dict[str, int]:
@@ -20,15 +21,7 @@ def snapshot() -> dict[str, int]:
     }
 
 
-def fail(exc: type[Exception], fn, *args, field: str | None = "__any__", **kwargs):
-    """Call fn expecting `exc` and assert that nothing was written."""
-    before = snapshot()
-    with pytest.raises(exc) as info:
-        fn(*args, **kwargs)
-    assert snapshot() == before, "a failed act left rows behind"
-    if field != "__any__":
-        assert info.value.field == field
-    return info.value
+fail = failing_act(snapshot)
 
 
 def fresh(c: Community) -> Community:

@@ -14,6 +14,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, PostRevision, Reaction, Topic
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights.models import EventKind, InteractionEvent
+from tests.helpers import failing_act
 
 
 def snapshot() -> dict[str, int]:
@@ -28,15 +29,7 @@ def snapshot() -> dict[str, int]:
     }
 
 
-def fail(exc: type[Exception], fn, *args, field: str | None = "__any__", **kwargs):
-    """Call fn expecting `exc`, and assert that no row was written or removed."""
-    before = snapshot()
-    with pytest.raises(exc) as info:
-        fn(*args, **kwargs)
-    assert snapshot() == before, "a failed act left rows behind"
-    if field != "__any__":
-        assert info.value.field == field
-    return info.value
+fail = failing_act(snapshot)
 
 
 def fresh(post: Post) -> Post:

@@ -1,0 +1,25 @@
+"""Assertions shared by the service tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+ANY_FIELD = "__any__"
+
+
+def failing_act(snapshot: Callable[[], dict[str, int]]) -> Callable:
+    """A `fail(exc, fn, *args, field=..., **kwargs)` that calls fn expecting `exc` and asserts
+    that the row counts in `snapshot()` did not change: a failed act writes nothing."""
+
+    def fail(exc: type[Exception], fn, *args, field: str | None = ANY_FIELD, **kwargs):
+        before = snapshot()
+        with pytest.raises(exc) as info:
+            fn(*args, **kwargs)
+        assert snapshot() == before, "a failed act left rows behind"
+        if field != ANY_FIELD:
+            assert info.value.field == field
+        return info.value
+
+    return fail
