@@ -10,6 +10,9 @@ Rules
   counts, API); members are added by its moderators.
 - Posting needs membership; announcements need a moderator or owner.
 - Staff see and moderate everything.
+- Insights (organisation-wide analytics) are for analysts and staff; person names in them
+  for analysts only, staff who are not analysts see pseudonyms. Secret communities'
+  interactions never enter the platform's insights reports.
 """
 
 from __future__ import annotations
@@ -178,3 +181,17 @@ def can_see_member(viewer: Member, member: Member) -> bool:
 
 def filter_readable_ids(member: Member, community_ids: Iterable[int]) -> set[int]:
     return set(community_ids) & readable_community_ids(member)
+
+
+def can_see_insights(member: Member) -> bool:
+    return member.is_authenticated and member.is_active and (member.is_staff or member.is_analyst)
+
+
+def require_insights(member: Member) -> None:
+    if not can_see_insights(member):
+        raise Forbidden("Only analysts and admins can see the insights.", field=None)
+
+
+def sees_names_in_insights(member: Member) -> bool:
+    """Person-level figures name people for analysts; others get stable pseudonyms."""
+    return member.is_authenticated and member.is_analyst

@@ -131,3 +131,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Insights reports are computed by a background worker, never on a request: a thread in
+# each web process (set 0 when `socialfabric insights worker` runs as its own process).
+SOCIALFABRIC_INSIGHTS_WORKER = os.environ.get("SOCIALFABRIC_INSIGHTS_WORKER", "1") not in ("0", "false", "no")
+# The scheduled refresh: every N hours (0: only on request), over the last N days.
+SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = float(os.environ.get("SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", "24"))
+SOCIALFABRIC_INSIGHTS_DAYS = int(os.environ.get("SOCIALFABRIC_INSIGHTS_DAYS", "365"))

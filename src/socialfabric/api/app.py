@@ -20,7 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 from ninja.parser import Parser
 
-from socialfabric.api import routes_communities, routes_people, routes_posts
+from socialfabric.api import routes_communities, routes_insights, routes_people, routes_posts
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
 from socialfabric.api.schemas import CsrfOut
 from socialfabric.errors import DomainError
@@ -29,7 +29,7 @@ logger = logging.getLogger("socialfabric.api")
 
 DESCRIPTION = """\
 The Social Fabric network: members, units, communities, threaded conversations, reactions,
-accepted answers, follows and feeds.
+accepted answers, follows and feeds; and, for analysts and admins, the insights reports.
 
 **Authentication**: a personal access token (`Authorization: Bearer sf_...`, create one with
 `POST /api/v1/tokens`) or the web session cookie; over the session, unsafe methods need the
@@ -148,3 +148,4 @@ def csrf_token(request: HttpRequest) -> dict:
 api.add_router("", routes_people.router)
 api.add_router("", routes_communities.router)
 api.add_router("", routes_posts.router)
+api.add_router("", routes_insights.router)

@@ -7,7 +7,7 @@ missing fields and text the databases cannot store are refused before any servic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -288,6 +288,41 @@ class TokenCreatedOut(TokenOut):
 
 class TokenPage(Schema):
     items: list[TokenOut]
+    next_cursor: str | None
+
+
+# --- insights -----------------------------------------------------------------------------
+
+class ReportIn(Schema):
+    since: date | None = Field(None, description="First day of activity counted (default: all)")
+    until: date | None = Field(None, description="Day after the last one counted (default: up to now)")
+    window: Literal["month", "quarter"] = Field("month", description="Step of the trend")
+    min_group: int = Field(5, ge=1, le=1000, description="No person-level figure for a smaller group")
+
+
+class ReportOut(Schema):
+    id: int
+    status: Literal["queued", "running", "ready", "failed"]
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    since: date | None
+    until: date | None
+    window: str
+    min_group: int
+    people: int | None
+    interactions: int | None
+    stage: str | None = Field(description="Roadmap stage reached; null when none yet or not ready")
+    seconds: float | None
+    error: str | None = Field(description="Why it failed; null otherwise")
+
+
+class ReportDetailOut(ReportOut):
+    result: dict | None = Field(description="The report, keys as in docs/insights.md; null until ready")
+
+
+class ReportPage(Schema):
+    items: list[ReportOut]
     next_cursor: str | None
 
 

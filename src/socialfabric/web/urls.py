@@ -3,7 +3,7 @@ mention and topic links point to (conversations.text), so keep them stable."""
 
 from django.urls import path
 
-from socialfabric.web import views
+from socialfabric.web import insights, views
 
 app_name = "web"
 
@@ -31,6 +31,12 @@ urlpatterns = [
     path("people/<str:handle>/unfollow/", views.person_unfollow, name="person_unfollow"),
     path("units/<slug:slug>/", views.unit, name="unit"),
     path("topics/<str:name>/", views.topic, name="topic"),
+    path("insights/", insights.dashboard, name="insights"),
+    path("insights/reports/", insights.report_request, name="insights_request"),
+    path("insights/reports/<int:report_id>/", insights.report_detail, name="insights_report"),
+    path("insights/reports/<int:report_id>/status/", insights.report_status, name="insights_status"),
+    path("insights/reports/<int:report_id>/report.html", insights.report_html, name="insights_html"),
+    path("insights/reports/<int:report_id>/report.json", insights.report_json, name="insights_json"),
     path("settings/tokens/", views.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
+
+PersonUrl = Callable[[str], str | None]
 
 PALETTE = ("#2f6fad", "#e07b39", "#3a9d5d", "#b8475a", "#7d5ba6", "#8c6d3f", "#4aa3a1")
 
@@ -186,64 +189,102 @@ def _criteria_table(criteria: dict) -> str:
             rows.append(f"<tr><td>{escape(group)}</td><td>{escape(c['criterion'])}</td>"
                         f"<td>{_num(c['value'], 3)}</td><td>{escape(c['op'])} "
                         f"{_num(c['threshold'], 3)}</td><td>{state}</td></tr>")
-    return ("<table><tr><th>stage / layer</th><th>criterion</th><th>value</th>"
-            "<th>needs</th><th></th></tr>" + "".join(rows) + "</table>")
+    return ("<div class='table-scroll'><table><tr><th>stage / layer</th><th>criterion</th>"
+            "<th>value</th><th>needs</th><th></th></tr>" + "".join(rows) + "</table></div>")
 
 
-def _people_table(rows: list[dict], title: str) -> str:
+def _people_table(rows: list[dict], title: str, person_url: PersonUrl | None = None) -> str:
     if not rows:
         return ""
-    body = "".join(f"<tr><td>{escape(r['id'])}</td><td>{escape(r.get('unit', ''))}</td>"
+
+    def who(pid: str) -> str:
+        url = person_url(pid) if person_url else None
+        return f'<a href="{escape(url)}">{escape(pid)}</a>' if url else escape(pid)
+
+    body = "".join(f"<tr><td>{who(r['id'])}</td><td>{escape(r.get('unit', ''))}</td>"
                    f"<td>{_num(r['value'], 4)}</td><td>{r['contacts']}</td></tr>" for r in rows)
-    return (f"<h3>{escape(title)}</h3><table><tr><th>id</th><th>unit</th><th>value</th>"
-            f"<th>contacts</th></tr>{body}</table>")
+    return (f"<h3>{escape(title)}</h3><div class='table-scroll'><table><tr><th>id</th><th>unit</th>"
+            f"<th>value</th><th>contacts</th></tr>{body}</table></div>")
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222;
 line-height:1.45;padding:0 1em}h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;
 font-size:.9em;text-align:left}.findings li{margin:.3em 0}.stage{font-size:1.3em;font-weight:600}
-.chart{max-width:100%;height:auto;display:block;margin:1em 0}.note{color:#666;font-size:.9em}"""
+.chart{max-width:100%;height:auto;display:block;margin:1em 0}.table-scroll{overflow-x:auto}
+.note{color:#666;font-size:.9em}"""
+
+
+def summary(report: dict) -> str:
+    c = report["counts"]
+    return (f"<p class='note'>{c['people']:,} people, {c['interactions']:,} interactions, "
+            f"{c['ties']:,} distinct ties; {escape(str(c['first'] or ''))} – "
+            f"{escape(str(c['last'] or ''))}. Generated {escape(report['generated_at'])}.</p>")
+
+
+def findings(report: dict) -> str:
+    return ("<ul class='findings'>" + "".join(f"<li>{escape(s)}</li>" for s in report["findings"])
+            + "</ul>")
+
+
+def stage(report: dict) -> str:
+    st = report["stages"]
+    return "\n".join([
+        f"<p class='stage'>Roadmap stage reached: "
+        f"{escape((st['reached'] or 'none yet').capitalize())}</p>",
+        f"<p class='note'>{escape(st.get('rule', ''))}</p>",
+        _criteria_table(st["stages"]),
+        "<h3>Layers</h3>", _criteria_table(st["layers"]),
+    ])
+
+
+def sections(report: dict, person_url: PersonUrl | None = None) -> list[tuple[str, str, str]]:
+    """The charts and tables after the findings, as (anchor, heading, HTML) in reading order.
+
+    Shared by the standalone file and the in-platform dashboard; every text from the
+    report is escaped here, so the HTML may be inserted as is.
+    """
+    unit = report["silos"].get("unit")
+    part = report["participation"]
+    out = []
+    if unit:
+        out.append(("units", "Who talks to whom: units",
+                    f"<p>E-I {_num(unit['ei'])} (random mixing {_num(unit['ei_expected'])}); "
+                    f"assortativity {_num(unit['assortativity'])}. Darker = more interaction; "
+                    "rows send, columns receive.</p>" + heatmap(unit, "Unit mixing matrix")))
+    out += [
+        ("participation", "Participation",
+         f"<p>Gini {_num(part['gini'])}; top 1 % make "
+         f"{_num(100 * (part['top1_share'] or 0), 1)} % of activity.</p>"
+         + lorenz(part["lorenz"])),
+        ("hierarchy", "Across the hierarchy", flow_bars(report["hierarchy"])),
+        ("trend", "Trend", trend_lines(report.get("trend"))),
+        ("map", "Units map", units_map(unit)),
+        ("people", "Influencers and brokers", "".join([
+            _people_table(report["network"]["influencers"], "Influencers (PageRank)", person_url),
+            _people_table(report["network"]["brokers"]["effective_size"],
+                          "Brokers (effective size)", person_url),
+            _people_table(report["network"]["brokers"]["betweenness"],
+                          "Brokers (betweenness)", person_url)])),
+    ]
+    return out
+
+
+def notes(report: dict) -> str:
+    return "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in report["notes"]) + "</ul>"
 
 
 def render(report: dict) -> str:
-    c = report["counts"]
-    st = report["stages"]
-    unit = report["silos"].get("unit")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<title>Social Fabric insights</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>How social is this organisation?</h1>",
-        f"<p class='note'>{c['people']:,} people, {c['interactions']:,} interactions, "
-        f"{c['ties']:,} distinct ties; {escape(str(c['first'] or ''))} – "
-        f"{escape(str(c['last'] or ''))}. Generated {escape(report['generated_at'])}.</p>",
-        "<h2>Findings</h2><ul class='findings'>",
-        *(f"<li>{escape(s)}</li>" for s in report["findings"]),
-        "</ul>",
-        f"<p class='stage'>Roadmap stage reached: "
-        f"{escape((st['reached'] or 'none yet').capitalize())}</p>",
-        _criteria_table(st["stages"]),
-        "<h3>Layers</h3>", _criteria_table(st["layers"]),
+        summary(report),
+        "<h2>Findings</h2>", findings(report),
+        stage(report),
     ]
-    if unit:
-        parts += ["<h2>Who talks to whom: units</h2>",
-                  f"<p>E-I {_num(unit['ei'])} (random mixing {_num(unit['ei_expected'])}); "
-                  f"assortativity {_num(unit['assortativity'])}. Darker = more interaction; "
-                  "rows send, columns receive.</p>", heatmap(unit, "Unit mixing matrix")]
-    parts += ["<h2>Participation</h2>",
-              f"<p>Gini {_num(report['participation']['gini'])}; top 1 % make "
-              f"{_num(100 * (report['participation']['top1_share'] or 0), 1)} % of activity.</p>",
-              lorenz(report["participation"]["lorenz"]),
-              "<h2>Across the hierarchy</h2>", flow_bars(report["hierarchy"]),
-              "<h2>Trend</h2>", trend_lines(report.get("trend")),
-              "<h2>Units map</h2>", units_map(unit),
-              "<h2>Influencers and brokers</h2>",
-              _people_table(report["network"]["influencers"], "Influencers (PageRank)"),
-              _people_table(report["network"]["brokers"]["effective_size"],
-                            "Brokers (effective size)"),
-              _people_table(report["network"]["brokers"]["betweenness"],
-                            "Brokers (betweenness)"),
-              "<h2>Notes</h2><ul>", *(f"<li>{escape(n)}</li>" for n in report["notes"]),
-              "</ul></body></html>"]
+    for _anchor, heading, body in sections(report):
+        parts += [f"<h2>{escape(heading)}</h2>", body]
+    parts += ["<h2>Notes</h2>", notes(report), "</body></html>"]
     return "\n".join(parts)

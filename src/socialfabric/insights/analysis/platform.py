@@ -188,7 +188,7 @@ def load(*, since: str | None = None, until: str | None = None, exclude_secret: 
                               progress=progress)
     notes = ["source: the platform's own data (members and interaction events with a target)"]
     if exclude_secret:
-        notes.append("interactions in secret communities are left out (--include-secret counts them)")
+        notes.append("interactions in secret communities are left out")
     if inter.dropped_self:
         notes.append(f"platform: dropped {inter.dropped_self} self-interactions")
     if inter.dropped_window:

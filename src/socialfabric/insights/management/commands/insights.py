@@ -47,9 +47,27 @@ class Command(BaseCommand):
                          help="platform data only: also count interactions in secret communities "
                               "(left out by default: their members did not agree to be measured)")
 
+        ref = sub.add_parser("refresh", help="Compute the dashboard's report on the platform's "
+                                             "data now (and anything else queued)")
+        ref.add_argument("--since", help="first day (default: SOCIALFABRIC_INSIGHTS_DAYS days ago)")
+        ref.add_argument("--until", help="day after the last (default: up to now)")
+        ref.add_argument("--window", choices=("month", "quarter"), default="month")
+        ref.add_argument("--min-group", type=int, default=5, dest="min_group")
+        wrk = sub.add_parser("worker", help="Compute queued dashboard reports in this process "
+                                            "(and the scheduled refresh) until stopped")
+        wrk.add_argument("--once", action="store_true", help="one round, then exit")
+        wrk.add_argument("--poll", type=float, default=5.0, help="seconds between rounds")
+
     def handle(self, *args, **opts) -> None:
-        if opts["action"] != "report":
-            raise CommandError(f"unknown action {opts['action']}")
+        if opts["action"] in ("refresh", "worker"):
+            try:
+                self._background(opts)
+            except DomainError as exc:
+                raise CommandError(exc.message) from None
+            except DatabaseError as exc:
+                raise CommandError(f"the platform database could not be read: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else exc}") from None
+            return
         if bool(opts["people"]) != bool(opts["interactions"]):
             raise CommandError("give both --people and --interactions, or neither to analyse "
                                "the platform's own data")
@@ -71,6 +89,40 @@ class Command(BaseCommand):
             raise CommandError("not enough memory for these files") from None
         except OSError as exc:
             raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+    def _background(self, opts: dict) -> None:
+        from socialfabric.insights import services, worker
+        from socialfabric.insights.models import Report
+
+        if opts["action"] == "worker":
+            if opts["poll"] <= 0:
+                raise CommandError("--poll must be a positive number of seconds")
+            if opts["once"]:
+                done = worker.run_round()
+                self.stdout.write(f"Computed {done} insights report(s)")
+                return
+            self.stdout.write("Insights worker running (Ctrl-C stops it)")
+            try:
+                worker.loop(poll=opts["poll"])
+            except KeyboardInterrupt:
+                self.stdout.write("Insights worker stopped")
+            return
+        default = services.default_request()
+        req = services.parse_request(since=opts["since"] if opts["since"] is not None else default.since,
+                                     until=opts["until"], window=opts["window"],
+                                     min_group=opts["min_group"])
+        queued = services.request_report(None, req)
+        started = time.perf_counter()
+        from rich.console import Console
+
+        with Console(stderr=True).status("computing the insights report on the platform's data"):
+            services.run_queue()
+        report = Report.objects.get(id=queued.id)
+        if report.status != "ready":
+            raise CommandError(f"report {report.id} {report.status}: {report.error or 'not computed'}")
+        self.stdout.write(f"Report {report.id} ready: {report.people:,} people, "
+                          f"{report.interactions:,} interactions, stage "
+                          f"{report.stage or 'none yet'} ({time.perf_counter() - started:.1f} s)")
 
     def _report(self, opts: dict) -> None:
         from rich.console import Console
@@ -137,6 +189,8 @@ class Command(BaseCommand):
                 writer.writerows(rows)
         for note in result["notes"]:
             self.stderr.write(f"note: {note}")
+        if not from_files and not opts["include_secret"]:
+            self.stderr.write("note: --include-secret counts interactions in secret communities")
         self.stdout.write(f"Wrote {fmt} report to {out} ({result['counts']['people']:,} people, "
                           f"{result['counts']['interactions']:,} interactions, "
                           f"{result['timing_seconds']} s)")
