@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0
 
 _wake = threading.Event()
+_stop = threading.Event()
 _thread: threading.Thread | None = None
 _lock = threading.Lock()
 
@@ -40,23 +41,22 @@ def run_round(*, schedule: bool = True) -> int:
     """One round: queue the scheduled refresh if due, compute everything queued."""
     from socialfabric.insights import services
 
-    close_old_connections()
-    try:
-        if schedule:
-            services.schedule_due()
-        return services.run_queue()
-    finally:
-        # Thread-local connections: close this thread's, a long-lived one would go stale.
-        connections.close_all()
+    if schedule:
+        services.schedule_due()
+    return services.run_queue()
 
 
 def loop(*, poll: float = POLL_SECONDS, schedule: bool = True,
-         stop: Callable[[], bool] = lambda: False) -> None:
+         stop: Callable[[], bool] = _stop.is_set) -> None:
     while not stop():
+        close_old_connections()
         try:
             run_round(schedule=schedule)
         except Exception:  # the database is away, say: try again next round
             log.exception("insights worker round failed")
+        finally:
+            # Connections are per thread: close this one's, a long-lived one would go stale.
+            connections.close_all()
         _wake.wait(poll)
         _wake.clear()
 
@@ -72,7 +72,19 @@ def start(*, poll: float = POLL_SECONDS) -> threading.Thread | None:
         return None
     with _lock:
         if _thread is None or not _thread.is_alive():
+            _stop.clear()
             _thread = threading.Thread(target=loop, kwargs={"poll": poll}, name="insights-worker",
                                        daemon=True)
             _thread.start()
         return _thread
+
+
+def stop(timeout: float = 30.0) -> None:
+    """Stop this process's worker thread after its current round (tests, clean shutdowns)."""
+    global _thread
+    with _lock:
+        thread, _thread = _thread, None
+    if thread is not None:
+        _stop.set()
+        _wake.set()
+        thread.join(timeout)

@@ -117,7 +117,9 @@ def trend_lines(trend: dict | None) -> str:
     def x(i):
         return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
     parts = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
-             'stroke="#999"/>']
+             'stroke="#999"/>',
+             f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="10">0</text>',
+             f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="10">1</text>']
     for s, (key, name) in enumerate(series):
         pts = []
         for i, row in enumerate(rows):

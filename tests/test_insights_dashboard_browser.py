@@ -1,0 +1,151 @@
+"""The Insights dashboard in Chromium, on the demo organisation, with the real background
+worker thread computing the reports while the page waits for them."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_browser.py
+
+from django.core.management import call_command  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from socialfabric import demo  # noqa: E402
+from socialfabric.insights import worker  # noqa: E402
+from socialfabric.insights.models import Report, ReportStatus  # noqa: E402
+from socialfabric.org.models import Unit  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHARTS = {
+    "Unit mixing matrix": "rect",
+    "Lorenz curve of participation": "polyline",
+    "Up, down, lateral and skip-level flow against random mixing": "rect.bar",
+    "Headline metrics per window": "polyline.trend",
+    "Units sized by people, joined by cross-unit flow": "circle.unit",
+}
+WAIT_MS = 90_000  # the worker polls every second here; a report on the demo takes a few
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def demo_org(settings):
+    today = datetime.now(UTC).date().isoformat()
+    call_command("demo", "--members", "150", "--seed", "3", "--until", today, "--no-progress")
+    # The demo's password hash is made for the real hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                                 "django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def background():
+    """The same worker thread `socialfabric.wsgi` starts in a serving process."""
+    yield lambda: worker.start(poll=1.0)
+    worker.stop()
+
+
+def sign_in_as_admin(page: Page, base: str, then: str) -> None:
+    page.goto(base + then)
+    page.get_by_label("Handle").fill(demo.ADMIN_LOGIN)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(base + then)
+
+
+def shot(page: Page, name: str) -> None:
+    folder = os.environ.get("SF_SCREENSHOTS")  # set to keep screenshots, as in test_browser.py
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def assert_charts_drawn(page: Page) -> None:
+    for label, shape in CHARTS.items():
+        svg = page.locator(f'main svg[aria-label="{label}"]')
+        expect(svg).to_have_count(1)
+        expect(svg).to_be_visible()
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50, (label, box)
+        painted = svg.evaluate(
+            f"s => [...s.querySelectorAll('{shape}')].filter(e => {{"
+            "const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length")
+        assert painted > 0, label
+
+
+def test_dashboard_shows_the_demo_organisations_findings(live_server, browser, demo_org, background,
+                                                         settings):
+    settings.SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = 24  # the worker queues the first report itself
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in_as_admin(page, live_server.url, "/")
+    background()
+    page.get_by_role("link", name="Insights").click()
+    expect(page).to_have_url(live_server.url + "/insights/")
+    # Either ready already, or the waiting notice reloads the page when it is.
+    findings = page.locator("ul.findings li")
+    expect(findings.first).to_be_visible(timeout=WAIT_MS)
+
+    report = Report.objects.get(status=ReportStatus.READY)
+    assert report.requested_by is None  # the scheduled refresh, computed by the worker thread
+    assert report.people == 150
+    expect(findings).to_have_count(len(report.result["findings"]))
+    for i, sentence in enumerate(report.result["findings"]):
+        expect(findings.nth(i)).to_have_text(sentence)
+    assert "people initiated at least one interaction" in report.result["findings"][0]
+    stage = report.result["stages"]["reached"] or "none yet"
+    expect(page.locator("main .stage")).to_have_text(f"Roadmap stage reached: {stage.capitalize()}")
+    assert_charts_drawn(page)
+    units = Unit.objects.count()
+    assert page.locator('main svg[aria-label^="Units sized"] circle.unit').count() == min(units, 40)
+    # The admin of the demo is an analyst: influencers are named and linked to their profiles.
+    first = report.result["network"]["influencers"][0]["id"]
+    expect(page.locator("#insights-people").get_by_role("link", name=first, exact=True).first) \
+        .to_have_attribute("href", f"/people/{first}/")
+    shot(page, "insights-dashboard")
+    # Findings come before the charts.
+    assert findings.last.bounding_box()["y"] < page.locator("main svg.chart").first.bounding_box()["y"]
+    assert errors == []
+    page.close()
+
+
+def test_asking_for_a_report_updates_the_page_when_it_is_ready(live_server, browser, demo_org, background,
+                                                               settings):
+    settings.SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = 0  # only what is asked for
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in_as_admin(page, live_server.url, "/insights/")
+    expect(page.get_by_role("heading", name="No report yet")).to_be_visible()
+    page.get_by_label("From").fill("2000-01-01")
+    page.get_by_label("Trend by").select_option("quarter")
+    page.get_by_role("button", name="Compute in the background").click()
+    expect(page).to_have_url(re.compile(r"/insights/reports/\d+/$"))
+    report = Report.objects.get()
+    expect(page.locator(f"#insights-status-{report.id}")).to_contain_text("queued")
+    assert report.status == ReportStatus.QUEUED  # nothing was computed by the request
+    background()  # the worker starts; the page polls and reloads itself when the report is ready
+    expect(page.locator("ul.findings li").first).to_be_visible(timeout=WAIT_MS)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.READY and report.window == "quarter"
+    trend = page.locator('main svg[aria-label="Headline metrics per window"]')
+    expect(trend).to_contain_text(re.compile(r"\d{4}-Q[1-4]"))
+    assert_charts_drawn(page)
+    shot(page, "insights-dashboard-360")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert errors == []
+    page.close()
