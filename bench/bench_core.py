@@ -8,6 +8,8 @@
    - the same page over HTTP (the REST API on a local WSGI server) p50/p99,
    - posting a reply (conversations.services.create_reply) p50/p99,
    - the bare SQL query that produces the feed page, and the ratio feed / bare query.
+3. Times the Insights dashboard's report on that platform data (`socialfabric insights
+   refresh`, what the background worker runs) in a child process: wall time and peak memory.
 
 Prints figures; it is not a timed test. Record results in bench/RESULTS.md.
     python bench/bench_core.py [--members 100000] [--items 1000000] [--keep]
@@ -220,9 +222,10 @@ class QuietHandler(WSGIRequestHandler):
 
 
 def serve() -> tuple[WSGIServer, int]:
-    from socialfabric.wsgi import application
+    from django.core.wsgi import get_wsgi_application
 
-    server = make_server("127.0.0.1", 0, application, handler_class=QuietHandler)
+    # Not socialfabric.wsgi: its insights worker would compute a report during the timing.
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]
 
@@ -360,6 +363,31 @@ def main() -> None:
         print(f"  [{'met' if ok else 'MISSED'}] {name}")
     if "--sql" in sys.argv:
         print(r["sql"])
+    insights_report(db_path)
+
+
+def insights_report(db_path: Path) -> None:
+    """The dashboard's report on the generated platform, as the worker computes it."""
+    import resource
+    import subprocess
+
+    from socialfabric.insights.models import InteractionEvent
+
+    events = InteractionEvent.objects.filter(target__isnull=False).count()
+    exe = Path(sys.executable).with_name("socialfabric")
+    started = time.perf_counter()
+    done = subprocess.run([str(exe), "insights", "refresh", "--since", "2000-01-01"], env=os.environ.copy(),
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print()
+    print(f"Insights dashboard report on this platform ({events:,} interaction events with a target, "
+          "secret communities left out):")
+    if done.returncode:
+        print(f"  FAILED: {done.stderr.strip() or done.stdout.strip()}")
+        return
+    print(f"  {done.stdout.strip()}")
+    print(f"  child process: wall {wall:.1f} s, peak RSS {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -21,9 +22,10 @@ from schemathesis.checks import not_a_server_error
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.org import services as org
-from socialfabric.wsgi import application
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Django's bare WSGI handler, not socialfabric.wsgi: that module also starts the insights
+# worker thread, which has no place in a test process.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 # Bounded: about 40 operations x (coverage phase + this many fuzzed examples) x 2 calls.
 MAX_EXAMPLES = 5

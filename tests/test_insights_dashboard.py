@@ -451,3 +451,14 @@ def test_cli_refresh_bad_date(db):
     with pytest.raises(CommandError, match="since must be a date"):
         call_command("insights", "refresh", "--since", "2026-02-30")
     assert Report.objects.count() == 0
+
+
+def test_a_serving_process_starts_the_worker(monkeypatch):
+    import importlib
+
+    import socialfabric.wsgi
+
+    started = []
+    monkeypatch.setattr(worker, "start", lambda **kwargs: started.append(kwargs))
+    importlib.reload(socialfabric.wsgi)
+    assert started == [{}] and callable(socialfabric.wsgi.application)

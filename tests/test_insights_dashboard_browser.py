@@ -52,8 +52,9 @@ def demo_org(settings):
 
 
 @pytest.fixture
-def background():
+def background(settings):
     """The same worker thread `socialfabric.wsgi` starts in a serving process."""
+    settings.SOCIALFABRIC_INSIGHTS_WORKER = True  # the test suite switches it off by default
     yield lambda: worker.start(poll=1.0)
     worker.stop()
 
