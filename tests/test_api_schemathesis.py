@@ -21,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
+from socialfabric.insights import services as insights
 from socialfabric.org import services as org
 
 # Django's bare WSGI handler, not socialfabric.wsgi: that module also starts the insights
@@ -62,10 +63,14 @@ def fuzz_world(alice, bob, make_member, unit, open_community, secret_community) 
     conv.create_post(alice, secret_community, body="Hidden #fuzz")
     pending = communities.request_to_join(dave, closed)
     org.follow(bob, alice)
+    # An analyst, so that the insights operations reach their services too.
+    alice.is_analyst = True
+    alice.save(update_fields=["is_analyst"])
+    report = insights.request_report(alice, insights.parse_request(window="quarter"))
     main, plain = org.create_token(alice, "fuzzing")
     spare, _ = org.create_token(alice, "spare")
     real = {"slug": open_community.slug, "handle": "bob", "post_id": question.id, "request_id": pending.id,
-            "token_id": spare.id, "name": "fuzz"}
+            "token_id": spare.id, "name": "fuzz", "report_id": report.id}
     return Fuzzed({"Authorization": f"Bearer {plain}"}, main.id, spare.id, real)
 
 
