@@ -20,7 +20,7 @@ venv: $(BIN)/socialfabric
 run: venv
 	$(BIN)/socialfabric migrate --noinput
 	$(BIN)/socialfabric demo --if-empty --members 2000 --seed 1 --until $$(date -u +%F)
-	@echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric)"
+	@echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric; admin / socialfabric also sees Insights)"
 	$(BIN)/socialfabric runserver 127.0.0.1:8000
 
 demo: venv
