@@ -4,6 +4,7 @@ worker (never on a request), cached, and read back through pages, downloads and 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import timedelta
 from html import escape
@@ -217,6 +218,31 @@ def test_a_report_left_running_by_a_dead_worker_is_retried_once(analyst):
     assert services.recover_stale() == 0
     fresh.refresh_from_db()
     assert fresh.status == ReportStatus.RUNNING
+
+
+def test_a_report_whose_worker_process_died_on_this_host_is_requeued_at_once(analyst):
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # exited and reaped: its pid no longer exists
+    dead_pid = child.pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(dead_pid, 0)
+    dead = services.request_report(analyst, services.parse_request(window="month"))
+    alive = services.request_report(analyst, services.parse_request(window="quarter"))
+    services.claim_next()
+    services.claim_next()
+    host = services.worker_id().rpartition(":")[0]
+    Report.objects.filter(id=dead.id).update(worker=f"{host}:{dead_pid}")
+    Report.objects.filter(id=alive.id).update(worker=services.worker_id())  # this very process
+    other_host = services.request_report(analyst, services.parse_request(min_group=7))
+    services.claim_next()
+    Report.objects.filter(id=other_host.id).update(worker=f"elsewhere.example:{dead_pid}")
+    assert services.recover_stale() == 1
+    states = dict(Report.objects.values_list("id", "status"))
+    assert states == {dead.id: ReportStatus.QUEUED, alive.id: ReportStatus.RUNNING,
+                      other_host.id: ReportStatus.RUNNING}
 
 
 def test_schedule_queues_a_refresh_only_when_due(analyst, settings):

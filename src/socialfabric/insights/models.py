@@ -69,6 +69,7 @@ class Report(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker computing it")
     finished_at = models.DateTimeField(null=True, blank=True)
     # What was asked for: the window of activity, the trend step and the privacy floor.
     since = models.DateField(null=True, blank=True)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from socialfabric import access
@@ -32,9 +35,10 @@ log = logging.getLogger(__name__)
 MAX_WAITING = 5  # queued reports at once: asking again only waits longer
 MIN_GROUP_RANGE = (1, 1000)
 # A report running longer than this was left by a worker that died (process killed,
-# server restarted): it is queued again once, then given up.
+# server restarted): it is queued again once, then given up. A worker that died on this
+# host is noticed at once (its pid is gone).
 STALE_AFTER = timedelta(hours=2)
-LIST_FIELDS = ("id", "status", "requested_at", "started_at", "finished_at", "since", "until",
+LIST_FIELDS = ("id", "status", "requested_at", "started_at", "worker", "finished_at", "since", "until",
                "window", "min_group", "people", "interactions", "stage", "seconds", "error",
                "requested_by")
 
@@ -123,10 +127,30 @@ def schedule_due(now: datetime | None = None) -> Report | None:
     return request_report(None, default_request(now.date()))
 
 
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _died_here(worker: str) -> bool:
+    """Whether the worker was a process on this host that no longer exists."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 def recover_stale(now: datetime | None = None) -> int:
     """Running reports whose worker died: queue them again once, then give up."""
     now = now or timezone.now()
-    stale = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    running = Report.objects.filter(status=ReportStatus.RUNNING)
+    dead = [r.id for r in running.only("id", "worker") if r.worker and _died_here(r.worker)]
+    stale = running.filter(Q(started_at__lt=now - STALE_AFTER) | Q(id__in=dead))
     again = stale.filter(error="").update(status=ReportStatus.QUEUED, started_at=None,
                                           error="the first attempt was interrupted")
     given_up = stale.update(status=ReportStatus.FAILED, finished_at=now,
@@ -143,7 +167,7 @@ def claim_next() -> Report | None:
         if candidate is None:
             return None
         won = Report.objects.filter(id=candidate, status=ReportStatus.QUEUED).update(
-            status=ReportStatus.RUNNING, started_at=timezone.now())
+            status=ReportStatus.RUNNING, started_at=timezone.now(), worker=worker_id())
         if won:
             return Report.objects.get(id=candidate)
 
