@@ -488,3 +488,11 @@ def test_a_serving_process_starts_the_worker(monkeypatch):
     monkeypatch.setattr(worker, "start", lambda **kwargs: started.append(kwargs))
     importlib.reload(socialfabric.wsgi)
     assert started == [{}] and callable(socialfabric.wsgi.application)
+
+
+def test_summary_line_reads_as_days(activity, analyst):
+    report = queue_and_run(analyst, min_group=1)
+    page = login(analyst).get("/insights/").content.decode()
+    first, last = report.result["counts"]["first"][:10], report.result["counts"]["last"][:10]
+    assert f"activity from {first} to {last}." in page
+    assert re.search(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.", page)

@@ -217,11 +217,17 @@ font-size:.9em;text-align:left}.findings li{margin:.3em 0}.stage{font-size:1.3em
 .note{color:#666;font-size:.9em}"""
 
 
+def _day(iso: str | None) -> str:
+    return escape(str(iso or "")[:10])
+
+
 def summary(report: dict) -> str:
     c = report["counts"]
+    span = f"; activity from {_day(c['first'])} to {_day(c['last'])}" if c.get("first") else ""
+    generated = str(report["generated_at"])
     return (f"<p class='note'>{c['people']:,} people, {c['interactions']:,} interactions, "
-            f"{c['ties']:,} distinct ties; {escape(str(c['first'] or ''))} – "
-            f"{escape(str(c['last'] or ''))}. Generated {escape(report['generated_at'])}.</p>")
+            f"{c['ties']:,} distinct ties{span}. Generated {escape(generated[:10])} "
+            f"{escape(generated[11:16])} UTC.</p>")
 
 
 def findings(report: dict) -> str:
