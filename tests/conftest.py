@@ -66,3 +66,16 @@ def open_community(alice, bob):
 @pytest.fixture
 def secret_community(alice):
     return communities.create_community(alice, name="Merger Talks", visibility="secret")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per browser-test module (see tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

@@ -6,56 +6,16 @@ No network beyond 127.0.0.1 is used. Set SF_SCREENSHOTS=<dir> to keep screenshot
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made here
-# (fixtures, assertions) are still plain synchronous code, so its async-safety check
-# would only get in the way.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-from socialfabric.conversations import services as conv  # noqa: E402
-from socialfabric.conversations.models import Post  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORD = "correct-horse-battery"  # conftest's make_member default
+from socialfabric.conversations import services as conv
+from socialfabric.conversations.models import Post
+from tests.browser import no_horizontal_scroll, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("SF_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, base: str, handle: str, then: str) -> None:
-    page.goto(base + then)
-    expect(page).to_have_url(re.compile(r"/signin/\?next="))
-    page.get_by_label("Handle").fill(handle)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base + then)
-
-
-def no_horizontal_scroll(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_question_thread_with_htmx(live_server, browser, alice, bob, open_community):

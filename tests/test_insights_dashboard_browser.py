@@ -3,43 +3,24 @@ worker thread computing the reports while the page waits for them."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_browser.py
+from socialfabric import demo
+from socialfabric.insights import worker
+from socialfabric.insights.models import Report, ReportStatus
+from socialfabric.org.models import Unit
+from tests.browser import CHART_LABELS, no_horizontal_scroll, painted, shot, sign_in
 
-from django.core.management import call_command  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-from socialfabric import demo  # noqa: E402
-from socialfabric.insights import worker  # noqa: E402
-from socialfabric.insights.models import Report, ReportStatus  # noqa: E402
-from socialfabric.org.models import Unit  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CHARTS = {
-    "Unit mixing matrix": "rect",
-    "Lorenz curve of participation": "polyline",
-    "Up, down, lateral and skip-level flow against random mixing": "rect.bar",
-    "Headline metrics per window": "polyline.trend",
-    "Units sized by people, joined by cross-unit flow": "circle.unit",
-}
+# The shape that carries each chart's data (html.py), by aria-label.
+CHARTS = dict(zip(CHART_LABELS, ("rect", "polyline", "rect.bar", "polyline.trend", "circle.unit"), strict=True))
 WAIT_MS = 90_000  # the worker polls every second here; a report on the demo takes a few
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -60,18 +41,7 @@ def background(settings):
 
 
 def sign_in_as_admin(page: Page, base: str, then: str) -> None:
-    page.goto(base + then)
-    page.get_by_label("Handle").fill(demo.ADMIN_LOGIN)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base + then)
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("SF_SCREENSHOTS")  # set to keep screenshots, as in test_browser.py
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+    sign_in(page, base, demo.ADMIN_LOGIN, then, password=demo.DEMO_PASSWORD)
 
 
 def assert_charts_drawn(page: Page) -> None:
@@ -81,10 +51,7 @@ def assert_charts_drawn(page: Page) -> None:
         expect(svg).to_be_visible()
         box = svg.bounding_box()
         assert box and box["width"] > 100 and box["height"] > 50, (label, box)
-        painted = svg.evaluate(
-            f"s => [...s.querySelectorAll('{shape}')].filter(e => {{"
-            "const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length")
-        assert painted > 0, label
+        assert painted(svg, shape, area=True) > 0, label
 
 
 def test_dashboard_shows_the_demo_organisations_findings(live_server, browser, demo_org, background,
@@ -147,6 +114,6 @@ def test_asking_for_a_report_updates_the_page_when_it_is_ready(live_server, brow
     expect(trend).to_contain_text(re.compile(r"\d{4}-Q[1-4]"))
     assert_charts_drawn(page)
     shot(page, "insights-dashboard-360")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_horizontal_scroll(page)
     assert errors == []
     page.close()

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.core.management import call_command
 
-# Playwright's sync API runs an event loop in this thread; see tests/test_browser.py.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser import CHART_LABELS, painted
 
 pytestmark = pytest.mark.browser
 
-# aria-label of each chart's <svg> (html.py) -> what the chart is.
-CHARTS = (
-    "Unit mixing matrix",
-    "Lorenz curve of participation",
-    "Up, down, lateral and skip-level flow against random mixing",
-    "Headline metrics per window",
-    "Units sized by people, joined by cross-unit flow",
-)
+CHARTS = CHART_LABELS
 SHAPES = "rect, path, circle, polyline, line, polygon, ellipse"
 
 
@@ -49,14 +33,6 @@ def _interactions() -> str:
     rows += ["c1,p1,2025-02-03T10:00:00Z,question,1,q1", "p1,c1,2025-02-03T12:00:00Z,reply,1,q1",
              "c2,p4,2025-03-03T10:00:00Z,question,1,q2"]
     return "\n".join(rows) + "\n"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -98,10 +74,7 @@ def test_html_report_charts_are_drawn(browser, report_file):
         shapes = svg.locator(SHAPES)
         assert shapes.count() > 0, label
         # At least one shape is really painted: it has a size on screen.
-        drawn = svg.evaluate(
-            f"s => [...s.querySelectorAll('{SHAPES}')].filter(e => {{"
-            "const r = e.getBoundingClientRect(); return r.width > 0 || r.height > 0; }).length")
-        assert drawn > 0, label
+        assert painted(svg, SHAPES) > 0, label
 
     # Chart-specific checks: a heatmap cell per unit pair, a circle per unit, data lines.
     heat = page.locator('svg[aria-label="Unit mixing matrix"] rect')

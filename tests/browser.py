@@ -1,0 +1,62 @@
+"""Shared pieces of the browser tests: Playwright (sync API) driving Debian's Chromium.
+
+The `browser` fixture itself (one Chromium per test module) is in conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made there
+# (fixtures, assertions) are still plain synchronous code, so its async-safety check would
+# only get in the way.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import Page, expect  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "correct-horse-battery"  # conftest's make_member default
+
+# aria-label of each insights chart's <svg> (insights/analysis/html.py).
+CHART_LABELS = (
+    "Unit mixing matrix",
+    "Lorenz curve of participation",
+    "Up, down, lateral and skip-level flow against random mixing",
+    "Headline metrics per window",
+    "Units sized by people, joined by cross-unit flow",
+)
+
+
+def shot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot when SF_SCREENSHOTS names a folder."""
+    folder = os.environ.get("SF_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str, handle: str, then: str, password: str = PASSWORD) -> None:
+    """Open `then`, get sent to the sign-in form, sign in, land back on `then`."""
+    page.goto(base + then)
+    expect(page).to_have_url(re.compile(r"/signin/\?next="))
+    page.get_by_label("Handle").fill(handle)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(base + then)
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def painted(svg, shapes: str, *, area: bool = False) -> int:
+    """How many of the svg's `shapes` (a CSS selector) have a size on screen: a width or a
+    height (a flat line counts), or with `area` both."""
+    join = "&&" if area else "||"
+    return svg.evaluate(
+        f"s => [...s.querySelectorAll('{shapes}')].filter(e => {{"
+        f"const r = e.getBoundingClientRect(); return r.width > 0 {join} r.height > 0; }}).length")
