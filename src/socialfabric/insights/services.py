@@ -275,11 +275,10 @@ def result_for(member: Member, report: Report) -> dict | None:
         return report.result
     from socialfabric.insights.analysis.report import pseudonym
 
-    result = copy.deepcopy(report.result)
-    network = result.get("network", {})
-    lists = [network.get("influencers", [])] + list(network.get("brokers", {}).values())
-    for rows in lists:
+    # Person ids live only in the network's lists: copy those, share the rest of the result.
+    network = copy.deepcopy(report.result.get("network", {}))
+    for rows in [network.get("influencers", []), *network.get("brokers", {}).values()]:
         for row in rows:
             row["id"] = pseudonym(row["id"])
-    result.setdefault("settings", {})["anonymised"] = True
-    return result
+    settings_ = {**report.result.get("settings", {}), "anonymised": True}
+    return {**report.result, "network": network, "settings": settings_}

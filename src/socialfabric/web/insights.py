@@ -104,25 +104,23 @@ def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
                   {"report": report, "poll": POLL, "watch": report})
 
 
-@member_view
-def report_html(request: HttpRequest, report_id: int) -> HttpResponse:
+def _download(request: HttpRequest, report_id: int, ext: str, content_type: str, body) -> HttpResponse:
+    """The stored result as a file; a report not ready yet sends back to its page."""
     report = services.get_report(request.user, report_id)
     result = services.result_for(request.user, report)
     if result is None:
         return redirect("web:insights_report", report_id=report.id)
-    response = HttpResponse(charts.render(result), content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{report.id}.html"'
+    response = HttpResponse(body(result), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="insights-{report.id}.{ext}"'
     return response
+
+
+@member_view
+def report_html(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _download(request, report_id, "html", "text/html", charts.render)
 
 
 @member_view
 def report_json(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = services.get_report(request.user, report_id)
-    result = services.result_for(request.user, report)
-    if result is None:
-        return redirect("web:insights_report", report_id=report.id)
-    response = HttpResponse(json.dumps(result, indent=1, ensure_ascii=False),
-                            content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{report.id}.json"'
-    return response
-
+    return _download(request, report_id, "json", "application/json",
+                     lambda result: json.dumps(result, indent=1, ensure_ascii=False))

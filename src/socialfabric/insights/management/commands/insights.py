@@ -59,27 +59,22 @@ class Command(BaseCommand):
         wrk.add_argument("--poll", type=float, default=5.0, help="seconds between rounds")
 
     def handle(self, *args, **opts) -> None:
-        if opts["action"] in ("refresh", "worker"):
-            try:
-                self._background(opts)
-            except DomainError as exc:
-                raise CommandError(exc.message) from None
-            except DatabaseError as exc:
-                raise CommandError(f"the platform database could not be read: "
-                                   f"{str(exc).splitlines()[0] if str(exc) else exc}") from None
-            return
-        if bool(opts["people"]) != bool(opts["interactions"]):
-            raise CommandError("give both --people and --interactions, or neither to analyse "
-                               "the platform's own data")
-        if opts["people"] and opts["include_secret"]:
-            raise CommandError("--include-secret applies to the platform's own data only")
-        if opts["min_group"] < 1:
-            raise CommandError("--min-group must be at least 1")
-        # A short-lived batch run that builds millions of objects: the cyclic GC only
-        # costs time here (memory is freed by reference counting anyway).
-        gc.disable()
+        if opts["action"] == "report":
+            if bool(opts["people"]) != bool(opts["interactions"]):
+                raise CommandError("give both --people and --interactions, or neither to analyse "
+                                   "the platform's own data")
+            if opts["people"] and opts["include_secret"]:
+                raise CommandError("--include-secret applies to the platform's own data only")
+            if opts["min_group"] < 1:
+                raise CommandError("--min-group must be at least 1")
+            # A short-lived batch run that builds millions of objects: the cyclic GC only
+            # costs time here (memory is freed by reference counting anyway).
+            gc.disable()
+            run = self._report
+        else:  # refresh, worker: the dashboard's reports
+            run = self._background
         try:
-            self._report(opts)
+            run(opts)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         except DatabaseError as exc:  # platform mode: no database, or not migrated
