@@ -6,12 +6,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from socialfabric import access
+from socialfabric.activity.models import Activity, Verb
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post
 from socialfabric.errors import Forbidden, NotFound
 from socialfabric.feed import services as feed
-from socialfabric.insights.models import EventKind, InteractionEvent
 from socialfabric.org import services as org
 
 
@@ -186,7 +186,7 @@ def _can_read(member, post_id: int) -> bool:
 def test_mentioning_a_non_member_in_secret_reveals_nothing(alice, bob, unit, world):
     post = conv.create_post(alice, world["secret"], body="should we tell @bob? #hush")
     # No mention event ties bob to a community he cannot read ...
-    assert not InteractionEvent.objects.filter(kind=EventKind.MENTION, target=bob).exists()
+    assert not Activity.objects.filter(verb=Verb.MENTION, target=bob).exists()
     # ... but bob still cannot reach the post or the community by any path.
     with pytest.raises(NotFound):
         conv.get_readable_post(bob, post.id)

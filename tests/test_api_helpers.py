@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 from django.test import Client
 
+from socialfabric.activity.models import Activity
 from socialfabric.communities.models import Community, JoinRequest, Membership
 from socialfabric.conversations.models import Post, PostRevision, Reaction, Topic
-from socialfabric.insights.models import InteractionEvent
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow, Member
 
@@ -81,7 +81,7 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
 
 
 MODELS = (Member, AccessToken, Follow, Community, Membership, JoinRequest, Post, PostRevision, Reaction, Topic,
-          InteractionEvent)
+          Activity)
 
 
 def row_counts() -> dict[str, int]:

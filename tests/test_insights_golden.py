@@ -61,7 +61,8 @@ def _diff(expected, actual, path: str = "") -> list[str]:
         return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in _diff(e, a, f"{path}[{i}]")]
     if isinstance(expected, float) and isinstance(actual, float):
         # Summation order may differ between databases' row orders: allow the last bits.
-        return [] if math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12) else [f"{path}: {expected} -> {actual}"]
+        same = math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12)
+        return [] if same else [f"{path}: {expected} -> {actual}"]
     return [] if expected == actual else [f"{path}: {expected!r} -> {actual!r}"]
 
 

@@ -10,11 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from socialfabric import activity
+from socialfabric.activity.models import Activity, Verb
 from socialfabric.communities import services as communities
+from socialfabric.communities.models import Community
 from socialfabric.conversations import services as conv
-from socialfabric.insights import events
 from socialfabric.insights.analysis import platform
-from socialfabric.insights.models import EventKind, InteractionEvent
 from socialfabric.org import services as org
 from socialfabric.org.models import Member, Unit
 
@@ -51,15 +52,16 @@ def org_small(alice, bob, carol, make_member, open_community, secret_community):
     secret = conv.create_post(alice, secret_community, title="Initech", body="We acquire Initech.")
     conv.create_reply(bob, secret.id, body="acquire them all")
     # A self-interaction (no service makes one) must be dropped and counted.
-    events.record(EventKind.MENTION, alice.id, target_id=alice.id)
+    activity.record(Verb.MENTION, alice, target=alice)
     return {"dave": dave, "erin": erin, "question": question}
 
 
 def expected_interactions(*, include_secret: bool = False) -> int:
-    """Events with a target, less self-interactions; secret communities only when asked."""
-    qs = InteractionEvent.objects.filter(target__isnull=False)
+    """Interaction acts with a target, less self-interactions; secret communities only when asked.
+    (Acts towards someone that are not interactions, such as adding a member, never count.)"""
+    qs = Activity.objects.filter(target__isnull=False, verb__in=list(platform.INTERACTION_KINDS))
     if not include_secret:
-        qs = qs.exclude(community__visibility="secret")
+        qs = qs.exclude(community_id__in=Community.objects.filter(visibility="secret").values("id"))
     return sum(1 for a, t in qs.values_list("actor_id", "target_id") if a != t)
 
 
@@ -108,9 +110,10 @@ def test_platform_leaves_out_secret_by_default_and_min_group(org_small, tmp_path
 def test_platform_window(alice, bob, make_member, unit, tmp_path):
     t0 = datetime(2025, 3, 1, tzinfo=UTC)
     for day in range(10):
-        events.record(EventKind.REPLY, alice.id, target_id=bob.id, at=t0 + timedelta(days=day))
-        events.record(EventKind.REACTION, bob.id, target_id=alice.id, at=t0 + timedelta(days=day))
-    events.record(EventKind.JOIN, bob.id)  # no target: not an interaction
+        activity.record(Verb.REPLY, alice, target=bob, at=t0 + timedelta(days=day))
+        activity.record(Verb.REACT, bob, target=alice, at=t0 + timedelta(days=day))
+    activity.record(Verb.JOIN, bob)  # no target: not an interaction
+    activity.record(Verb.SET_ROLE, alice, target=bob, at=t0 + timedelta(days=4))  # towards bob, not an interaction
     data, _ = report(tmp_path, "json", "--min-group", "1", "--since", "2025-03-03",
                      "--until", "2025-03-06T00:00:00Z", "--window", "month")
     assert data["counts"]["interactions"] == 6
@@ -147,8 +150,10 @@ def test_platform_loader_matches_rows(org_small):
     ds = platform.load()
     people, inter = ds.people, ds.interactions
     assert people.ids == list(Member.objects.order_by("id").values_list("handle", flat=True))
-    rows = [(a, t, k) for a, t, k in InteractionEvent.objects.filter(target__isnull=False)
-            .order_by("id").values_list("actor__handle", "target__handle", "kind") if a != t]
+    kind = platform.INTERACTION_KINDS
+    rows = [(a, t, kind[v]) for a, t, v in Activity.objects.filter(target__isnull=False, verb__in=list(kind))
+            .order_by("id").values_list("actor__handle", "target__handle", "verb") if a != t]
+    assert Activity.objects.filter(verb=Verb.ADD_MEMBER, target__isnull=False).exists()  # present, not read
     got = sorted(zip([people.ids[i] for i in inter.source], [people.ids[i] for i in inter.target],
                      [inter.kinds[k] for k in inter.kind], strict=True))
     assert got == sorted(rows)

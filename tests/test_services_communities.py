@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from socialfabric import access
+from socialfabric.activity.models import Activity, Verb
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community, JoinRequest, Membership, Role
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.insights.models import EventKind, InteractionEvent
 from tests.helpers import failing_act
 
 
@@ -17,7 +17,7 @@ def snapshot() -> dict[str, int]:
         "community": Community.objects.count(),
         "membership": Membership.objects.count(),
         "request": JoinRequest.objects.count(),
-        "event": InteractionEvent.objects.count(),
+        "activity": Activity.objects.count(),
     }
 
 
@@ -31,13 +31,14 @@ def fresh(c: Community) -> Community:
 # --- creation ---------------------------------------------------------------------------------
 
 
-def test_create_makes_owner_membership_and_join_event(alice):
+def test_create_makes_owner_membership_and_records_the_act(alice):
     c = communities.create_community(alice, name="  Product   Ideas ", purpose=" why ")
     assert (c.name, c.slug, c.purpose, c.member_count) == ("Product Ideas", "product-ideas", "why", 1)
     m = Membership.objects.get(community=c)
     assert (m.member_id, m.role) == (alice.id, Role.OWNER)
-    ev = InteractionEvent.objects.get()
-    assert (ev.kind, ev.actor_id, ev.community_id, ev.target_id) == (EventKind.JOIN, alice.id, c.id, None)
+    ev = Activity.objects.get()
+    assert (ev.verb, ev.actor_id, ev.community_id, ev.target_id, ev.object_type, ev.object_id) == (
+        Verb.CREATE_COMMUNITY, alice.id, c.id, None, "community", c.id)
     assert access.can_moderate(alice, c)
 
 
@@ -100,7 +101,7 @@ def test_join_open_community(alice, make_member):
     assert m.role == Role.MEMBER
     assert fresh(c).member_count == 2
     assert access.is_member(dave, c)
-    ev = InteractionEvent.objects.filter(kind=EventKind.JOIN, actor=dave).get()
+    ev = Activity.objects.filter(verb=Verb.JOIN, actor=dave).get()
     assert ev.community_id == c.id
 
 
@@ -113,9 +114,10 @@ def test_leave_and_rejoin(bob, open_community):
     communities.leave(bob, open_community)
     assert fresh(open_community).member_count == 1
     assert not access.is_member(bob, open_community)
-    before = InteractionEvent.objects.count()  # leaving records no event; rejoining records one
+    assert Activity.objects.filter(verb=Verb.LEAVE, actor=bob, community_id=open_community.id).count() == 1
+    before = Activity.objects.count()  # rejoining records one more act
     communities.join(bob, open_community)
-    assert InteractionEvent.objects.count() == before + 1
+    assert Activity.objects.count() == before + 1
     assert fresh(open_community).member_count == 2
 
 
@@ -165,7 +167,7 @@ def test_request_approve_flow(alice, bob, closed):
     assert decided.decided_at is not None
     assert Membership.objects.filter(community=closed, member=bob, role=Role.MEMBER).exists()
     assert fresh(closed).member_count == 2
-    assert InteractionEvent.objects.filter(kind=EventKind.JOIN, actor=bob, community=closed).count() == 1
+    assert Activity.objects.filter(verb=Verb.APPROVE_JOIN, actor=alice, target=bob, community_id=closed.id).count() == 1
     # Deciding twice is a conflict; nothing changes.
     fail(Conflict, communities.decide_request, alice, req.id, approve=False)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from socialfabric import access
+from socialfabric.activity.models import Activity, Verb
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Membership
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, PostRevision, Reaction, Topic
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.insights.models import EventKind, InteractionEvent
 from tests.helpers import failing_act
 
 
@@ -21,7 +21,7 @@ def snapshot() -> dict[str, int]:
     return {
         "post": Post.objects.count(),
         "reaction": Reaction.objects.count(),
-        "event": InteractionEvent.objects.count(),
+        "activity": Activity.objects.count(),
         "membership": Membership.objects.count(),
         "revision": PostRevision.objects.count(),
         "topic_links": Post.topics.through.objects.count(),
@@ -199,7 +199,7 @@ def test_edit_records_only_new_mentions(alice, bob, make_member, open_community)
     dave = make_member("dave")
     post = conv.create_post(alice, open_community, body="hi @bob")
     conv.edit_post(alice, post.id, body="hi @bob and @dave")
-    mentions = InteractionEvent.objects.filter(kind=EventKind.MENTION, post_id=post.id)
+    mentions = Activity.objects.filter(verb=Verb.MENTION, object_type="post", object_id=post.id)
     assert sorted(mentions.values_list("target_id", flat=True)) == sorted([bob.id, dave.id])
     assert set(fresh(post).mentions.values_list("id", flat=True)) == {bob.id, dave.id}
 
@@ -246,11 +246,11 @@ def test_reaction_is_idempotent(alice, bob, question):
     r2, created2 = conv.react(bob, question.id, "like")
     assert not created2 and r2.id == r.id
     assert Reaction.objects.filter(post=question).count() == 1
-    events = InteractionEvent.objects.filter(kind=EventKind.REACTION)
+    events = Activity.objects.filter(verb=Verb.REACT)
     assert events.count() == 1
     ev = events.get()
-    assert (ev.actor_id, ev.target_id, ev.post_id, ev.community_id) == (
-        bob.id, alice.id, question.id, question.community_id)
+    assert (ev.actor_id, ev.target_id, ev.object_id, ev.community_id, ev.details) == (
+        bob.id, alice.id, question.id, question.community_id, {"kind": "like"})
     conv.react(bob, question.id, "insightful")
     assert Reaction.objects.filter(post=question, member=bob).count() == 2
 
@@ -276,7 +276,7 @@ def test_unreact(bob, question):
 
 def test_own_reaction_has_no_target(alice, question):
     conv.react(alice, question.id, "celebrate")
-    assert InteractionEvent.objects.get(kind=EventKind.REACTION).target_id is None
+    assert Activity.objects.get(verb=Verb.REACT).target_id is None
 
 
 # --- accepted answers -------------------------------------------------------------------------
@@ -294,10 +294,16 @@ def test_accept_answer_replace_and_clear(alice, bob, make_member, open_community
     before = snapshot()
     conv.accept_answer(alice, question.id, a2.id)
     assert snapshot() == before
-    accepted = InteractionEvent.objects.filter(kind=EventKind.ACCEPTED_ANSWER).order_by("id")
-    assert [(e.actor_id, e.target_id, e.post_id) for e in accepted] == [(alice.id, bob.id, a1.id),
+    accepted = Activity.objects.filter(verb=Verb.ACCEPT_ANSWER).order_by("id")
+    assert [(e.actor_id, e.target_id, e.object_id) for e in accepted] == [(alice.id, bob.id, a1.id),
                                                                        (alice.id, dave.id, a2.id)]
     assert conv.accept_answer(alice, question.id, None).accepted_answer_id is None
+    cleared = Activity.objects.get(verb=Verb.CLEAR_ANSWER)
+    assert (cleared.actor_id, cleared.object_id, cleared.details) == (alice.id, question.id, {"answer": a2.id})
+    # Clearing when nothing is accepted changes nothing and records nothing.
+    before = snapshot()
+    conv.accept_answer(alice, question.id, None)
+    assert snapshot() == before
 
 
 def test_accept_nested_reply(alice, bob, question):
@@ -305,7 +311,7 @@ def test_accept_nested_reply(alice, bob, question):
     r2 = conv.create_reply(alice, r1.id, body="nested, by the asker")
     assert conv.accept_answer(alice, question.id, r2.id).accepted_answer_id == r2.id
     # The asker accepting her own reply is no interaction with anyone.
-    assert InteractionEvent.objects.get(kind=EventKind.ACCEPTED_ANSWER).target_id is None
+    assert Activity.objects.get(verb=Verb.ACCEPT_ANSWER).target_id is None
 
 
 def test_accept_someone_elses_question_is_forbidden_but_moderator_may(alice, bob, make_member, open_community):

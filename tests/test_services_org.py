@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from socialfabric.activity.models import Activity
 from socialfabric.errors import Conflict, InvalidInput, NotFound
-from socialfabric.insights.models import InteractionEvent
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow
 
@@ -36,7 +36,7 @@ def test_follow_rules(alice, bob):
     org.follow(alice, bob)
     with pytest.raises(Conflict):
         org.follow(alice, bob)
-    assert Follow.objects.count() == 1 and InteractionEvent.objects.filter(kind="follow").count() == 1
+    assert Follow.objects.count() == 1 and Activity.objects.filter(verb="follow").count() == 1
     org.unfollow(alice, bob)
     with pytest.raises(Conflict):
         org.unfollow(alice, bob)

@@ -1,6 +1,6 @@
+from socialfabric.activity.models import Activity
 from socialfabric.conversations import services as conv
 from socialfabric.feed import services as feed
-from socialfabric.insights.models import InteractionEvent
 
 
 def test_post_reply_feed_roundtrip(alice, bob, open_community):
@@ -16,6 +16,6 @@ def test_post_reply_feed_roundtrip(alice, bob, open_community):
     assert page.items[0].reactions == {"like": 1}
     assert page.items[0].mine == ["like"]
     assert r2.depth == 2 and r2.root_id == q.id
-    kinds = sorted(InteractionEvent.objects.values_list("kind", flat=True))
-    assert kinds.count("reaction") == 1 and "accepted_answer" in kinds and "mention" in kinds
+    verbs = sorted(Activity.objects.values_list("verb", flat=True))
+    assert verbs.count("react") == 1 and "accept_answer" in verbs and "mention" in verbs
     assert 'href="/people/bob/"' in q.body_html and 'href="/topics/roadmap/"' in q.body_html

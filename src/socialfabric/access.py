@@ -192,6 +192,13 @@ def require_insights(member: Member) -> None:
         raise Forbidden("Only analysts and admins can see the insights.", field=None)
 
 
+def counted_in_insights_sql(column: str) -> tuple[str, list]:
+    """SQL condition on a community id column: the act may count in a platform insights report
+    (no community, or one that is not secret)."""
+    return (f"({column} IS NULL OR {column} NOT IN (SELECT id FROM {Community._meta.db_table} WHERE visibility = %s))",
+            [Visibility.SECRET])
+
+
 def sees_names_in_insights(member: Member) -> bool:
     """Person-level figures name people for analysts; others get stable pseudonyms."""
     return member.is_authenticated and member.is_analyst

@@ -4,7 +4,7 @@
 levels, reporting lines, customers, partners and suppliers; about forty communities;
 memberships and follows; and months of conversation: threads, replies to some depth,
 questions (some from customers, some never answered, some with accepted answers),
-reactions, mentions and topics. Every social act also gets its InteractionEvent, so the
+reactions, mentions and topics. Every social act also gets its activity row, so the
 insights see the same patterns a real network shows:
 
 - most replies stay inside a unit; a few brokers carry talk across units;
@@ -40,10 +40,10 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.text import slugify
 
+from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.communities.models import Community, Membership, Role
 from socialfabric.conversations.models import Post, Reaction, Topic
 from socialfabric.errors import Conflict, InvalidInput
-from socialfabric.insights.models import EventKind, InteractionEvent
 from socialfabric.org.importing import handle_base
 from socialfabric.org.models import Follow, Member, Unit
 
@@ -941,7 +941,10 @@ class _Generator:
                 role = Role.OWNER if pi == c.owner else Role.MODERATOR if pi in mods else Role.MEMBER
                 t = c.joined[pi]
                 self.w.add(Membership, (c.id, people[pi].id, role.value, self.w.when(t)))
-                self.event(EventKind.JOIN, pi, None, c.id, None, t)
+                if pi == c.owner:
+                    self.event(Verb.CREATE_COMMUNITY, pi, None, c.id, t, ObjectType.COMMUNITY, c.id)
+                else:
+                    self.event(Verb.JOIN, pi, None, c.id, t, ObjectType.COMMUNITY, c.id)
                 self.result.memberships += 1
         self.result.communities = len(self.communities)
 
@@ -1001,24 +1004,27 @@ class _Generator:
             for other in chosen:
                 t = self.moment(max(p.joined, people[other].joined, self.start - 90 * 86400), self.end)
                 self.w.add(Follow, (p.id, people[other].id, self.w.when(t)))
-                self.event(EventKind.FOLLOW, p.index, other, None, None, t)
+                self.event(Verb.FOLLOW, p.index, other, None, t, ObjectType.MEMBER, people[other].id)
                 self.result.follows += 1
         self.progress("follows", 1, 1)
 
     # --- events ---
 
     def event(
-        self, kind: str, actor: int, target: int | None, community_id: int | None, post_id: int | None, t: int
+        self, verb: str, actor: int, target: int | None, community_id: int | None, t: int,
+        object_type: str = ObjectType.POST, object_id: int | None = None,
     ) -> None:
+        """One activity row, as the service for the act would record it."""
         people = self.people
         self.w.add(
-            InteractionEvent,
+            Activity,
             (
                 people[actor].id,
                 people[target].id if target is not None else None,
                 community_id,
-                post_id,
-                kind,
+                object_type,
+                object_id,
+                verb,
                 self.w.when(t),
             ),
         )
@@ -1286,7 +1292,7 @@ class _Generator:
                         None,
                     ),
                 )
-                self.event(EventKind.POST, who, None, c.id, pid, t)
+                self.event(Verb.POST, who, None, c.id, t, ObjectType.POST, pid)
                 self.result.threads += 1
             else:
                 parent_id = ids[pos]
@@ -1312,11 +1318,12 @@ class _Generator:
                         None,
                     ),
                 )
-                self.event(EventKind.REPLY, who, parent_author if parent_author != who else None, c.id, pid, t)
+                self.event(Verb.REPLY, who, parent_author if parent_author != who else None, c.id, t,
+                           ObjectType.POST, pid)
                 self.result.replies += 1
             for m in mention:
                 w.add(Post.mentions.through, (pid, people[m].id))
-                self.event(EventKind.MENTION, who, m, c.id, pid, t)
+                self.event(Verb.MENTION, who, m, c.id, t, ObjectType.POST, pid)
                 self.result.mentions += 1
             for tname in topics:
                 w.add(Post.topics.through, (pid, self.topic_ids[tname]))
@@ -1325,12 +1332,8 @@ class _Generator:
             self.accepted.append((ids[accepted], root_id))
             ans_author = nodes[accepted][1]
             self.event(
-                EventKind.ACCEPTED_ANSWER,
-                author,
-                ans_author if ans_author != author else None,
-                c.id,
-                ids[accepted],
-                accept_t,
+                Verb.ACCEPT_ANSWER, author, ans_author if ans_author != author else None, c.id, accept_t,
+                ObjectType.POST, ids[accepted],
             )
             self.result.accepted_answers += 1
         return len(nodes) - 1
@@ -1362,7 +1365,7 @@ class _Generator:
                 continue
             rkind = REACTION_KINDS[bisect.bisect_right(cum_kinds, rng.random() * cum_kinds[-1], 0, 4)]
             w.add(Reaction, (pid, people[who].id, rkind, w.when(rt)))
-            self.event(EventKind.REACTION, who, author, c.id, pid, rt)
+            self.event(Verb.REACT, who, author, c.id, rt, ObjectType.POST, pid)
             self.result.reactions += 1
 
 
@@ -1434,7 +1437,8 @@ def _run(
         gen = _Generator(members, seed, ppm, months, end, writer, progress)
         gen.build_units()
         gen.build_people()
-        writer.register(InteractionEvent, ["actor_id", "target_id", "community_id", "post_id", "kind", "created_at"])
+        writer.register(Activity, [
+            "actor_id", "target_id", "community_id", "object_type", "object_id", "verb", "created_at"])
         gen.build_communities()
         gen.build_follows()
         gen.build_conversations()

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page's assets locally, no CDN
     "socialfabric.org",
+    "socialfabric.activity",
     "socialfabric.communities",
     "socialfabric.conversations",
     "socialfabric.feed",

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from socialfabric.org.stakeholders import Stakeholder
+
 
 class Visibility(models.TextChoices):
     OPEN = "open", "Open: anyone in the audience may read and join"
@@ -45,7 +47,7 @@ class Community(models.Model):
 
     def admits(self, stakeholder: str) -> bool:
         """Whether a member of this stakeholder kind may belong to the community."""
-        if stakeholder == "employee":
+        if stakeholder == Stakeholder.EMPLOYEE:
             return True
         return self.audience == Audience.MIXED and stakeholder in (self.external_kinds or [])
 

@@ -7,11 +7,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from socialfabric import access
+from socialfabric import access, activity
+from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.communities.models import Audience, Community, JoinRequest, Membership, Role, Visibility
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.insights import events
-from socialfabric.insights.models import EventKind
 from socialfabric.org.models import EXTERNAL_KINDS, Member
 from socialfabric.validation import check_storable, parse_id
 
@@ -60,7 +59,9 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
     except IntegrityError:
         raise Conflict(f"A community with the address '{slug}' exists already.", field="slug") from None
     Membership.objects.create(community=community, member=member, role=Role.OWNER)
-    events.record(EventKind.JOIN, member.id, community_id=community.id)
+    activity.record(Verb.CREATE_COMMUNITY, member, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    community_id=community.id, details={"visibility": visibility, "audience": audience},
+                    at=community.created_at)
     access.forget(member)
     return community
 
@@ -72,7 +73,6 @@ def _add(community: Community, member: Member, role: str = Role.MEMBER) -> Membe
     except IntegrityError:
         raise Conflict("Already a member of this community.", field="community") from None
     Community.objects.filter(id=community.id).update(member_count=F("member_count") + 1)
-    events.record(EventKind.JOIN, member.id, community_id=community.id)
     access.forget(member)
     return membership
 
@@ -88,7 +88,10 @@ def join(member: Member, community: Community) -> Membership:
         raise Forbidden("This community's audience does not include your stakeholder kind.", field="community")
     if community.visibility != Visibility.OPEN and not member.is_staff:
         raise Forbidden("This community is closed: ask to join and a moderator will decide.", field="community")
-    return _add(community, member)
+    membership = _add(community, member)
+    activity.record(Verb.JOIN, member, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    community_id=community.id, at=membership.joined_at)
+    return membership
 
 
 @transaction.atomic
@@ -103,6 +106,8 @@ def leave(member: Member, community: Community) -> None:
         raise Conflict("The last owner cannot leave: make someone else owner first.", field="community")
     membership.delete()
     Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
+    activity.record(Verb.LEAVE, member, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    community_id=community.id)
     access.forget(member)
 
 
@@ -123,9 +128,12 @@ def request_to_join(member: Member, community: Community, message: object = "") 
         raise Conflict("You have asked to join already; a moderator will decide.", field="community")
     try:
         with transaction.atomic():  # one_pending_request: a concurrent duplicate loses here, not with a 500
-            return JoinRequest.objects.create(community=community, member=member, message=message.strip())
+            req = JoinRequest.objects.create(community=community, member=member, message=message.strip())
     except IntegrityError:
         raise Conflict("You have asked to join already; a moderator will decide.", field="community") from None
+    activity.record(Verb.REQUEST_JOIN, member, object_type=ObjectType.JOIN_REQUEST, object_id=req.id,
+                    community_id=community.id, at=req.created_at)
+    return req
 
 
 @transaction.atomic
@@ -142,6 +150,9 @@ def decide_request(moderator: Member, request_id: int, *, approve: bool) -> Join
     req.save(update_fields=["status", "decided_at", "decided_by"])
     if approve:
         _add(req.community, req.member)
+    activity.record(Verb.APPROVE_JOIN if approve else Verb.REJECT_JOIN, moderator,
+                    object_type=ObjectType.JOIN_REQUEST, object_id=req.id, target=req.member,
+                    community_id=req.community_id, at=req.decided_at)
     return req
 
 
@@ -152,7 +163,10 @@ def add_member(moderator: Member, community: Community, member: Member, role: ob
     role = _choice(role, Role, "role")
     if not community.admits(member.stakeholder):
         raise Forbidden("This community's audience does not include that member's stakeholder kind.", field="member")
-    return _add(community, member, role)
+    membership = _add(community, member, role)
+    activity.record(Verb.ADD_MEMBER, moderator, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    target=member, community_id=community.id, details={"role": role}, at=membership.joined_at)
+    return membership
 
 
 @transaction.atomic
@@ -165,6 +179,10 @@ def set_role(moderator: Member, community: Community, member: Member, role: obje
     if membership.role == Role.OWNER and role != Role.OWNER and not Membership.objects.filter(
             community=community, role=Role.OWNER).exclude(id=membership.id).exists():
         raise Conflict("A community keeps at least one owner.", field="role")
+    if membership.role == role:
+        return membership
+    activity.record(Verb.SET_ROLE, moderator, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    target=member, community_id=community.id, details={"role": role, "was": membership.role})
     membership.role = role
     membership.save(update_fields=["role"])
     access.forget(member)
@@ -186,6 +204,8 @@ def remove_member(moderator: Member, community: Community, member: Member) -> No
             raise Conflict("A community keeps at least one owner.", field="member")
     membership.delete()
     Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
+    activity.record(Verb.REMOVE_MEMBER, moderator, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    target=member, community_id=community.id, details={"role": membership.role})
     access.forget(member)
 
 

@@ -1,6 +1,6 @@
 """Posting, replying, editing, removing, reacting and accepting answers.
 
-Each act runs in one transaction together with its interaction events, so a
+Each act runs in one transaction together with its record in the activity stream, so a
 failed act leaves nothing behind.
 """
 
@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from socialfabric import access
+from socialfabric import access, activity
+from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.communities.models import Community
 from socialfabric.conversations.models import (
     ROOT_KINDS,
@@ -24,8 +25,6 @@ from socialfabric.conversations.models import (
 )
 from socialfabric.conversations.text import find_mentions, find_topics, render
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.insights import events
-from socialfabric.insights.models import EventKind
 from socialfabric.org.models import Member
 from socialfabric.validation import check_storable, parse_id
 
@@ -88,7 +87,8 @@ def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: 
         # A mention reaches only someone who can read the community: naming an outsider in a
         # secret community is no interaction with them, and must not tie them to it anywhere.
         if m.id not in before and m.id != actor.id and access.can_read_community(m, post.community):
-            events.record(EventKind.MENTION, actor.id, target_id=m.id, community_id=post.community_id, post_id=post.id)
+            activity.record(Verb.MENTION, actor, object_type=ObjectType.POST, object_id=post.id, target=m,
+                            community_id=post.community_id)
 
 
 def get_readable_post(member: Member, post_id: int) -> Post:
@@ -112,7 +112,8 @@ def create_post(member: Member, community: Community, *, body: object, kind: obj
     now = timezone.now()
     post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
                                body_html=html, created_at=now, last_activity_at=now)
-    events.record(EventKind.POST, member.id, community_id=community.id, post_id=post.id, at=now)
+    activity.record(Verb.POST, member, object_type=ObjectType.POST, object_id=post.id, community_id=community.id,
+                    details={"kind": kind}, at=now)
     _link(post, mentioned, topics, actor=member, new=True)
     return post
 
@@ -137,8 +138,9 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
     Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)
     if parent.id != root_id:
         Post.objects.filter(id=parent.id).update(reply_count=F("reply_count") + 1)
-    events.record(EventKind.REPLY, member.id, target_id=parent.author_id if parent.author_id != member.id else None,
-                  community_id=parent.community_id, post_id=reply.id, at=now)
+    activity.record(Verb.REPLY, member, object_type=ObjectType.POST, object_id=reply.id,
+                    target=parent.author_id if parent.author_id != member.id else None,
+                    community_id=parent.community_id, details={"thread": root_id, "parent": parent.id}, at=now)
     _link(reply, mentioned, topics, actor=member, new=True)
     return reply
 
@@ -156,10 +158,12 @@ def edit_post(member: Member, post_id: int, *, body: object, title: object = Non
         raise InvalidInput("Replies have no title.", field="title")
     if body == post.body and new_title == post.title:
         return post
-    PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
+    revision = PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
     html, mentioned, topics = _prepare(body)
     post.body, post.title, post.body_html, post.edited_at = body, new_title, html, timezone.now()
     post.save(update_fields=["body", "title", "body_html", "edited_at"])
+    activity.record(Verb.EDIT, member, object_type=ObjectType.POST, object_id=post.id, community_id=post.community_id,
+                    details={"revision": revision.id}, at=post.edited_at)
     _link(post, mentioned, topics, actor=member, new=False)
     return post
 
@@ -180,6 +184,9 @@ def remove_post(member: Member, post_id: int) -> Post:
     post.topics.clear()
     # A removed reply cannot be accepted (see accept_answer), so it stops being the accepted one.
     Post.objects.filter(accepted_answer=post).update(accepted_answer=None)
+    activity.record(Verb.REMOVE, member, object_type=ObjectType.POST, object_id=post.id,
+                    target=post.author_id if post.author_id != member.id else None,
+                    community_id=post.community_id, at=post.deleted_at)
     return post
 
 
@@ -204,8 +211,9 @@ def react(member: Member, post_id: int, kind: object) -> tuple[Reaction, bool]:
             reaction = Reaction.objects.create(post=post, member=member, kind=kind)
     except IntegrityError:  # a concurrent identical reaction won
         return Reaction.objects.get(post=post, member=member, kind=kind), False
-    events.record(EventKind.REACTION, member.id, target_id=post.author_id if post.author_id != member.id else None,
-                  community_id=post.community_id, post_id=post.id)
+    activity.record(Verb.REACT, member, object_type=ObjectType.POST, object_id=post.id,
+                    target=post.author_id if post.author_id != member.id else None,
+                    community_id=post.community_id, details={"kind": kind})
     return reaction, True
 
 
@@ -214,6 +222,9 @@ def unreact(member: Member, post_id: int, kind: object) -> bool:
     kind = _check_reaction(kind)
     post = get_readable_post(member, post_id)
     deleted, _ = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
+    if deleted:
+        activity.record(Verb.UNREACT, member, object_type=ObjectType.POST, object_id=post.id,
+                        community_id=post.community_id, details={"kind": kind})
     return bool(deleted)
 
 
@@ -228,8 +239,12 @@ def accept_answer(member: Member, question_id: int, reply_id: int | None) -> Pos
     if question.is_removed:
         raise Conflict("This question was removed.", field="post")
     if reply_id is None:
-        question.accepted_answer = None
-        question.save(update_fields=["accepted_answer"])
+        if question.accepted_answer_id is not None:
+            activity.record(Verb.CLEAR_ANSWER, member, object_type=ObjectType.POST, object_id=question.id,
+                            community_id=question.community_id,
+                            details={"answer": question.accepted_answer_id})
+            question.accepted_answer = None
+            question.save(update_fields=["accepted_answer"])
         return question
     reply_id = parse_id(reply_id, field="answer", error=InvalidInput,
                         message="The answer must be a reply in this question's thread.")
@@ -242,9 +257,9 @@ def accept_answer(member: Member, question_id: int, reply_id: int | None) -> Pos
         return question
     question.accepted_answer = answer
     question.save(update_fields=["accepted_answer"])
-    events.record(EventKind.ACCEPTED_ANSWER, member.id,
-                  target_id=answer.author_id if answer.author_id != member.id else None,
-                  community_id=question.community_id, post_id=answer.id)
+    activity.record(Verb.ACCEPT_ANSWER, member, object_type=ObjectType.POST, object_id=answer.id,
+                    target=answer.author_id if answer.author_id != member.id else None,
+                    community_id=question.community_id, details={"question": question.id})
     return question
 
 

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from socialfabric import access
+from socialfabric import access, activity
+from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.errors import Conflict, DomainError, InvalidInput, NotFound
 from socialfabric.insights.models import Report, ReportStatus, Window
 from socialfabric.org.models import Member
@@ -108,9 +109,12 @@ def request_report(member: Member | None, req: ReportRequest) -> Report:
                            "they are ready.", field=None, code="busy")
         report = Report.objects.create(requested_by=member, since=req.since, until=req.until,
                                        window=req.window, min_group=req.min_group)
-    from socialfabric.insights import worker
-
-    transaction.on_commit(worker.wake)
+        # The worker listens for this act and wakes when it commits (insights.apps).
+        activity.record(Verb.REQUEST_REPORT, member, object_type=ObjectType.REPORT, object_id=report.id,
+                        details={"since": req.since and req.since.isoformat(),
+                                 "until": req.until and req.until.isoformat(),
+                                 "window": req.window, "min_group": req.min_group},
+                        at=report.requested_at)
     return report
 
 

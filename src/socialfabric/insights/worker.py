@@ -37,6 +37,11 @@ def wake() -> None:
     _wake.set()
 
 
+def on_report_requested(_activity) -> None:
+    """Activity consumer: a report was asked for (see insights.apps)."""
+    wake()
+
+
 def run_round(*, schedule: bool = True) -> int:
     """One round: queue the scheduled refresh if due, compute everything queued."""
     from socialfabric.insights import services

@@ -29,6 +29,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
+from socialfabric import activity
+from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.errors import InvalidInput
 from socialfabric.org.models import Member, Stakeholder, Unit
 
@@ -272,10 +274,13 @@ def _unique_handle(base: str, taken: set[str]) -> str:
 # --- the import ----------------------------------------------------------------------------
 
 
-def import_people(source: str | Path | IO, *, progress: Progress | None = None) -> ImportResult:
+def import_people(source: str | Path | IO, *, progress: Progress | None = None, actor: Member | None = None,
+                  name: str = "") -> ImportResult:
     """Import the CSV at `source` (a path or a binary/text file object).
 
     Raises ImportFailed (an InvalidInput) listing every problem; writes nothing then.
+    `actor` is the member who imports (None: the operator at the command line); `name` the
+    file's name, kept in the activity stream with the counts.
     """
     text = _decode(_read_bytes(source))
     records = _records(text)
@@ -409,7 +414,7 @@ def import_people(source: str | Path | IO, *, progress: Progress | None = None) 
 
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.row or 0))
-    return _write(rows, has, existing, db_units, unit_names, unit_parent, taken_slugs, progress)
+    return _write(rows, has, existing, db_units, unit_names, unit_parent, taken_slugs, progress, actor, name)
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:
@@ -432,6 +437,8 @@ def _write(
     unit_parent: dict[str, tuple[str, int]],
     taken_slugs: set[str],
     progress: Progress | None,
+    actor: Member | None,
+    name: str,
 ) -> ImportResult:
     result = ImportResult()
     total = len(rows)
@@ -514,6 +521,9 @@ def _write(
                     counted_update.add(r.ext_id)
         Member.objects.bulk_update(relink, ["manager"], batch_size=1000)
     result.unchanged = total - result.created - result.updated
+    activity.record(Verb.IMPORT_PEOPLE, actor, object_type=ObjectType.IMPORT, details={
+        "file": name[:200], "rows": total, "created": result.created, "updated": result.updated,
+        "unchanged": result.unchanged, "units_created": result.units_created})
     if progress:
         progress("write", total, total)
     return result

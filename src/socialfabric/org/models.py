@@ -6,17 +6,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
 
-class Stakeholder(models.TextChoices):
-    EMPLOYEE = "employee", "Employee"
-    CUSTOMER = "customer", "Customer"
-    PARTNER = "partner", "Partner"
-    SUPPLIER = "supplier", "Supplier"
-    SHAREHOLDER = "shareholder", "Shareholder"
-    PUBLIC = "public", "Public"
-
-
-EXTERNAL_KINDS = frozenset(k for k in Stakeholder.values if k != Stakeholder.EMPLOYEE)
+__all__ = ["EXTERNAL_KINDS", "AccessToken", "Follow", "Member", "Stakeholder", "Unit"]
 
 
 class Unit(models.Model):

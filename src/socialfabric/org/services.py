@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from socialfabric import activity
+from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.errors import Conflict, InvalidInput, NotFound
-from socialfabric.insights import events
-from socialfabric.insights.models import EventKind
 from socialfabric.org.models import AccessToken, Follow, Member, Stakeholder, Unit
 from socialfabric.validation import check_storable, is_storable, parse_id
 
@@ -40,7 +40,8 @@ def follow(follower: Member, followed: Member) -> Follow:
             f = Follow.objects.create(follower=follower, followed=followed)
     except IntegrityError:
         raise Conflict("You follow this member already.", field="member") from None
-    events.record(EventKind.FOLLOW, follower.id, target_id=followed.id)
+    activity.record(Verb.FOLLOW, follower, object_type=ObjectType.MEMBER, object_id=followed.id, target=followed,
+                    at=f.created_at)
     return f
 
 
@@ -49,12 +50,14 @@ def unfollow(follower: Member, followed: Member) -> None:
     deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
     if not deleted:
         raise Conflict("You do not follow this member.", field="member")
+    activity.record(Verb.UNFOLLOW, follower, object_type=ObjectType.MEMBER, object_id=followed.id, target=followed)
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@transaction.atomic
 def create_token(member: Member, name: object) -> tuple[AccessToken, str]:
     """A new token; the plain text is returned once and never stored."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -62,6 +65,8 @@ def create_token(member: Member, name: object) -> tuple[AccessToken, str]:
     check_storable(name, "name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken.objects.create(member=member, name=name.strip(), prefix=plain[:10], digest=_digest(plain))
+    activity.record(Verb.CREATE_TOKEN, member, object_type=ObjectType.TOKEN, object_id=token.id,
+                    details={"name": token.name, "prefix": token.prefix})
     return token, plain
 
 
@@ -77,6 +82,7 @@ def authenticate_token(plain: str) -> Member | None:
     return token.member
 
 
+@transaction.atomic
 def revoke_token(member: Member, token_id: int) -> AccessToken:
     token_id = parse_id(token_id, field="token", message="No such token.")
     token = AccessToken.objects.filter(id=token_id, member=member).first()
@@ -85,7 +91,20 @@ def revoke_token(member: Member, token_id: int) -> AccessToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        activity.record(Verb.REVOKE_TOKEN, member, object_type=ObjectType.TOKEN, object_id=token.id,
+                        details={"name": token.name, "prefix": token.prefix}, at=token.revoked_at)
     return token
+
+
+@transaction.atomic
+def signed_in(member: Member, *, via: str = "password") -> None:
+    """Record a sign-in (called by Django's user_logged_in signal; see org.apps)."""
+    activity.record(Verb.SIGN_IN, member, object_type=ObjectType.MEMBER, object_id=member.id, details={"via": via})
+
+
+@transaction.atomic
+def signed_out(member: Member) -> None:
+    activity.record(Verb.SIGN_OUT, member, object_type=ObjectType.MEMBER, object_id=member.id)
 
 
 # Listings for the API and the web pages. They return ordered-free querysets: callers page

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from socialfabric.errors import InvalidInput
+from socialfabric.org.stakeholders import Stakeholder
 
-STAKEHOLDERS = ("employee", "customer", "partner", "supplier", "shareholder", "public")
+STAKEHOLDERS = tuple(Stakeholder.values)
 PEOPLE_COLUMNS = ("id", "unit", "level", "stakeholder", "manager", "leader")
 INTERACTION_COLUMNS = ("source", "target", "timestamp", "kind", "weight", "conversation")
 # `thread` is accepted as another name for `conversation` (chat and forum exports use it).
@@ -274,7 +275,7 @@ def read_people(path: Path | str) -> People:
                 else:
                     levels.append(0)
                 sk = row[get["stakeholder"]].strip().lower() if get["stakeholder"] is not None else ""
-                sk = sk or "employee"
+                sk = sk or Stakeholder.EMPLOYEE
                 if sk not in STAKEHOLDERS:
                     raise InputFileError(path, f"stakeholder '{sk}' is not one of "
                                          f"{', '.join(STAKEHOLDERS)}", _row_of(first, i))
@@ -316,7 +317,7 @@ def read_people(path: Path | str) -> People:
     stake_codes, stake_labels = _codes(stakeholders)
     attributes["stakeholder"] = stake_codes
     labels["stakeholder"] = stake_labels
-    external = np.asarray([s != "employee" for s in stakeholders], dtype=bool)
+    external = np.asarray([s != Stakeholder.EMPLOYEE for s in stakeholders], dtype=bool)
     return People(ids=ids, index=index, attributes=attributes, labels=labels, level=level,
                   manager=manager, leader=leader.astype(bool), external=external,
                   ignored_columns=ignored, unknown_managers=unknown_managers)

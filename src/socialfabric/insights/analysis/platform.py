@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import numpy as np
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db import connection
 
+from socialfabric.activity.verbs import Verb
 from socialfabric.errors import InvalidInput
 from socialfabric.insights.analysis import metrics as mx
 from socialfabric.insights.analysis.loader import (
@@ -29,6 +29,7 @@ from socialfabric.insights.analysis.loader import (
     People,
     parse_time_bound,
 )
+from socialfabric.org.stakeholders import Stakeholder
 
 CHUNK_ROWS = 50_000
 SOURCE = "platform"
@@ -73,7 +74,7 @@ def read_people() -> People:
         ids.extend(handle)
         units.extend(u or "" for u in unit)
         levels.extend(lv or 0 for lv in level)
-        stakes.extend(s if s in STAKEHOLDERS else "employee" for s in stake)
+        stakes.extend(s if s in STAKEHOLDERS else Stakeholder.EMPLOYEE for s in stake)
         managers.extend(-1 if m is None else m for m in manager)
     n = len(ids)
     if n == 0:
@@ -94,7 +95,7 @@ def read_people() -> People:
     attributes["stakeholder"], labels["stakeholder"] = _codes(stakes)
     people = People(ids=ids, index=index, attributes=attributes, labels=labels, level=level,
                     manager=manager, leader=(level >= 1) & (level <= 2),
-                    external=np.asarray([s != "employee" for s in stakes], dtype=bool))
+                    external=np.asarray([s != Stakeholder.EMPLOYEE for s in stakes], dtype=bool))
     people.pk = np.asarray(pks, dtype=np.int64)  # kept to map event rows to indices
     return people
 
@@ -119,44 +120,95 @@ def _window(qs, since: int | None, until: int | None):
     return qs
 
 
+# The insights read the activity stream: these verbs are interactions, under the kind names
+# the analysis (and the file format) uses. Acts towards nobody (a post, a join) are read for
+# the time span only where they have a target; moderation and account acts are never read.
+INTERACTION_KINDS = {
+    Verb.POST: "post",
+    Verb.REPLY: "reply",
+    Verb.REACT: "reaction",
+    Verb.MENTION: "mention",
+    Verb.ACCEPT_ANSWER: "accepted_answer",
+    Verb.FOLLOW: "follow",
+    Verb.JOIN: "join",
+}
+
+
+def _epoch_sql(column: str) -> str:
+    """Whole epoch seconds computed by the database: no datetime object per row."""
+    if connection.vendor == "postgresql":
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _interaction_sql(*, exclude_secret: bool, since: int | None, until: int | None,
+                     count: bool = False) -> tuple[str, list]:
+    from socialfabric import access
+    from socialfabric.activity.models import Activity, ObjectType
+    from socialfabric.conversations.models import Post
+
+    verbs = list(INTERACTION_KINDS)
+    where = [f"a.target_id IS NOT NULL AND a.verb IN ({', '.join(['%s'] * len(verbs))})"]
+    params: list = [*verbs]
+    if exclude_secret:
+        sql, extra = access.counted_in_insights_sql("a.community_id")
+        where.append(sql)
+        params += extra
+    for bound, op in ((since, ">="), (until, "<")):
+        if bound is not None:
+            where.append(f"a.created_at {op} %s")
+            params.append(connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(bound, UTC)))
+    if count:
+        return f"SELECT COUNT(*) FROM {Activity._meta.db_table} a WHERE {' AND '.join(where)}", params
+    # The thread of an act on a post: the post's root, or the post itself.
+    return (f"SELECT a.actor_id, a.target_id, {_epoch_sql('a.created_at')}, a.verb, COALESCE(p.root_id, p.id)"
+            f" FROM {Activity._meta.db_table} a LEFT JOIN {Post._meta.db_table} p"
+            f" ON a.object_type = %s AND p.id = a.object_id WHERE {' AND '.join(where)}",
+            [ObjectType.POST, *params])
+
+
+def count_interactions(*, exclude_secret: bool = False) -> int:
+    """How many interactions a report would read (for progress bars)."""
+    sql, params = _interaction_sql(exclude_secret=exclude_secret, since=None, until=None, count=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 def read_interactions(people: People, *, since: int | None = None, until: int | None = None,
                       exclude_secret: bool = False,
                       progress: Callable[[int], None] | None = None) -> Interactions:
-    from socialfabric.communities.models import Visibility
-    from socialfabric.insights.models import EventKind, InteractionEvent
-
-    base = InteractionEvent.objects.filter(target__isnull=False)
-    if exclude_secret:
-        base = base.filter(Q(community__isnull=True) | ~Q(community__visibility=Visibility.SECRET))
-    inside = _window(base, since, until)
-    kinds = list(EventKind.values)
-    kind_code = {k: i for i, k in enumerate(kinds)}
+    kinds = list(INTERACTION_KINDS.values())
+    kind_code = {verb: i for i, verb in enumerate(INTERACTION_KINDS)}
     look = _pk_lookup(people)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("src", "dst", "t", "kind", "conv")}
     rows_read = dropped_self = 0
-    rows = (inside.order_by()
-            .annotate(thread=Coalesce(F("post__root_id"), F("post_id")))
-            .values_list("actor_id", "target_id", "created_at", "kind", "thread")
-            .iterator(chunk_size=CHUNK_ROWS))
-    for chunk in _chunks(rows):
-        count = len(chunk)
-        actor, target, created, kind, thread = zip(*chunk, strict=True)
-        rows_read += count
-        src = look(np.fromiter(actor, dtype=np.int64, count=count))
-        dst = look(np.fromiter(target, dtype=np.int64, count=count))
-        keep = (src >= 0) & (dst >= 0)
-        self_loop = keep & (src == dst)
-        dropped_self += int(self_loop.sum())
-        keep &= ~self_loop
-        parts["src"].append(src[keep])
-        parts["dst"].append(dst[keep])
-        parts["t"].append(_epochs(created, count)[keep])
-        parts["kind"].append(np.fromiter(map(kind_code.get, kind, itertools.repeat(-1)),
-                                         dtype=np.int32, count=count)[keep])
-        parts["conv"].append(np.fromiter((-1 if c is None else c for c in thread),
-                                         dtype=np.int64, count=count)[keep])
-        if progress:
-            progress(count)
+    sql, params = _interaction_sql(exclude_secret=exclude_secret, since=since, until=until)
+    # A server-side cursor on PostgreSQL: millions of rows are streamed, not held at once.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            count = len(chunk)
+            actor, target, created, kind, thread = zip(*chunk, strict=True)
+            rows_read += count
+            src = look(np.fromiter(actor, dtype=np.int64, count=count))
+            dst = look(np.fromiter(target, dtype=np.int64, count=count))
+            keep = (src >= 0) & (dst >= 0)
+            self_loop = keep & (src == dst)
+            dropped_self += int(self_loop.sum())
+            keep &= ~self_loop
+            parts["src"].append(src[keep])
+            parts["dst"].append(dst[keep])
+            parts["t"].append(np.fromiter(created, dtype=np.int64, count=count)[keep])
+            parts["kind"].append(np.fromiter(map(kind_code.get, kind, itertools.repeat(-1)),
+                                             dtype=np.int32, count=count)[keep])
+            parts["conv"].append(np.fromiter((-1 if c is None else c for c in thread),
+                                             dtype=np.int64, count=count)[keep])
+            if progress:
+                progress(count)
+    dropped_window = 0
+    if since is not None or until is not None:
+        dropped_window = count_interactions(exclude_secret=exclude_secret) - rows_read
 
     def cat(name: str, dtype) -> np.ndarray:
         return np.concatenate(parts[name]).astype(dtype) if parts[name] else np.zeros(0, dtype)
@@ -171,8 +223,7 @@ def read_interactions(people: People, *, since: int | None = None, until: int | 
         weight=np.ones(threads.size, dtype=np.float64), time=cat("t", np.int64),
         kind=cat("kind", np.int32), kinds=kinds, conversation=conversation,
         has_conversation=True, rows_read=rows_read, dropped_self=dropped_self,
-        dropped_window=base.count() - rows_read if since is not None or until is not None
-        else 0)
+        dropped_window=dropped_window)
     inter.thread_ids = thread_ids  # dense conversation code -> root post id
     return inter
 

@@ -134,9 +134,8 @@ class Command(BaseCommand):
                        if os.path.isfile(opts["interactions"]) else 1)
         else:
             from socialfabric.insights.analysis import platform
-            from socialfabric.insights.models import InteractionEvent
 
-            size = max(1, InteractionEvent.objects.filter(target__isnull=False).count())
+            size = max(1, platform.count_interactions())
         console = Console(stderr=True)
         started = time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),

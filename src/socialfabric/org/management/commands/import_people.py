@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -49,9 +50,9 @@ class Command(BaseCommand):
 
             try:
                 if path == "-":
-                    result = import_people(sys.stdin.buffer, progress=progress)
+                    result = import_people(sys.stdin.buffer, progress=progress, name="(standard input)")
                 else:
-                    result = import_people(path, progress=progress)
+                    result = import_people(path, progress=progress, name=Path(path).name)
             except ImportFailed as exc:
                 bar.stop()
                 for e in exc.errors[:SHOW_AT_MOST]:

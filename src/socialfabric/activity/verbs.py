@@ -1,0 +1,52 @@
+"""The stream's vocabulary: what people do (verbs) and what they do it to (object types).
+
+Free of models, so that code which must not need the database (the insights' file side,
+settings) can name acts too.
+"""
+
+from __future__ import annotations
+
+from django.db.models import TextChoices
+
+
+class Verb(TextChoices):
+    # Conversations
+    POST = "post", "posted"
+    REPLY = "reply", "replied"
+    EDIT = "edit", "edited a post"
+    REMOVE = "remove", "removed a post"
+    REACT = "react", "reacted"
+    UNREACT = "unreact", "took back a reaction"
+    MENTION = "mention", "mentioned"
+    ACCEPT_ANSWER = "accept_answer", "accepted an answer"
+    CLEAR_ANSWER = "clear_answer", "cleared the accepted answer"
+    # Communities
+    CREATE_COMMUNITY = "create_community", "created a community"
+    JOIN = "join", "joined"
+    LEAVE = "leave", "left"
+    REQUEST_JOIN = "request_join", "asked to join"
+    APPROVE_JOIN = "approve_join", "approved a request to join"
+    REJECT_JOIN = "reject_join", "rejected a request to join"
+    ADD_MEMBER = "add_member", "added a member"
+    REMOVE_MEMBER = "remove_member", "removed a member"
+    SET_ROLE = "set_role", "changed a role"
+    # People and accounts
+    FOLLOW = "follow", "followed"
+    UNFOLLOW = "unfollow", "stopped following"
+    SIGN_IN = "sign_in", "signed in"
+    SIGN_OUT = "sign_out", "signed out"
+    CREATE_TOKEN = "create_token", "created an API token"
+    REVOKE_TOKEN = "revoke_token", "revoked an API token"
+    IMPORT_PEOPLE = "import_people", "imported people"
+    # Insights
+    REQUEST_REPORT = "request_report", "asked for an insights report"
+
+
+class ObjectType(TextChoices):
+    POST = "post", "Post"
+    COMMUNITY = "community", "Community"
+    JOIN_REQUEST = "join_request", "Request to join"
+    MEMBER = "member", "Member"
+    TOKEN = "token", "API token"
+    IMPORT = "import", "Import"
+    REPORT = "report", "Insights report"
