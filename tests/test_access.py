@@ -8,11 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 from socialfabric import access
 from socialfabric.activity.models import Activity, Verb
 from socialfabric.communities import services as communities
+from socialfabric.communities.models import Community
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post
 from socialfabric.errors import Forbidden, NotFound
 from socialfabric.feed import services as feed
 from socialfabric.org import services as org
+from socialfabric.org.models import Member
 
 
 @pytest.fixture
@@ -248,3 +250,53 @@ def test_readable_posts_filter_matches_the_rules(alice, bob, carol, world):
     assert set(Post.objects.filter(access.readable_posts_filter(carol)).values_list("body", flat=True)) == {
         "mixed_open"}
     assert access.filter_readable_ids(carol, [c.id for c in world.values()]) == {world["mixed_open"].id}
+
+
+# --- one policy, every form -------------------------------------------------------------------
+
+
+def _viewers(alice, bob, carol, make_member, world) -> dict:
+    partner = make_member("pat", stakeholder="partner", organisation="Vector")
+    communities.add_member(alice, world["mixed_secret"], carol)
+    communities.add_member(alice, world["secret"], bob)
+    return {"owner": alice, "employee": bob, "customer": carol, "partner": partner,
+            "public": make_member("pub", stakeholder="public"),
+            "staff": make_member("root", is_staff=True), "anonymous": AnonymousUser()}
+
+
+def test_queryset_and_sql_forms_of_the_read_policy_agree(alice, bob, carol, make_member, world):
+    """access.py writes each rule once in both forms; they must select exactly the same posts."""
+    from django.db import connection
+
+    for key, c in world.items():
+        p = conv.create_post(alice, c, body=key)
+        conv.create_reply(alice, p.id, body=f"re {key}")
+    table = Post._meta.db_table
+    for role, viewer in _viewers(alice, bob, carol, make_member, world).items():
+        via_orm = set(Post.objects.visible_to(viewer).values_list("id", flat=True))
+        assert via_orm == set(Post.objects.filter(access.readable_posts_filter(viewer)).values_list("id", flat=True))
+        sql, params = access.readable_posts_sql(viewer, alias="q")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT q.id FROM {table} q WHERE {sql}", params)
+            via_sql = {row[0] for row in cursor.fetchall()}
+        assert via_sql == via_orm, role
+        # And the rule is the one the rows obey one by one.
+        expected = {p.id for p in Post.objects.select_related("community")
+                    if access.can_read_community(viewer, p.community)}
+        assert via_orm == expected, role
+    assert len(set(Post.objects.visible_to(AnonymousUser()))) == 0
+
+
+def test_community_and_member_querysets_follow_the_policy(alice, bob, carol, make_member, world):
+    viewers = _viewers(alice, bob, carol, make_member, world)
+    gone = make_member("gone")
+    gone.is_active = False
+    gone.save()
+    for role, viewer in viewers.items():
+        listed = set(Community.objects.visible_to(viewer))
+        assert listed == {c for c in Community.objects.all() if access.can_see_community(viewer, c)}, role
+        readable = set(Community.objects.readable_by(viewer))
+        assert readable == {c for c in Community.objects.all() if access.can_read_community(viewer, c)}, role
+        people = set(Member.objects.visible_to(viewer))
+        assert people == {m for m in Member.objects.all() if access.can_see_member(viewer, m)}, role
+        assert gone not in people

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db.backends.signals import connection_created
@@ -51,5 +52,14 @@ def _on_connection(sender, connection, **kwargs) -> None:
                              daemon=True).start()
 
 
+def ensure_folder() -> None:
+    """Make the folder of each SQLite database file: settings only name it, creating nothing."""
+    for db in settings.DATABASES.values():
+        name = str(db.get("NAME") or "")
+        if db.get("ENGINE", "").endswith("sqlite3") and name and name != ":memory:" and "mode=memory" not in name:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+
+
 def install() -> None:
+    ensure_folder()
     connection_created.connect(_on_connection, dispatch_uid="socialfabric.sqlite.checkpointer")

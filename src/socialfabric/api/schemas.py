@@ -14,6 +14,11 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from socialfabric.communities.models import Audience, Role, Visibility
+from socialfabric.conversations.models import ROOT_KINDS, ReactionKind
+from socialfabric.insights.models import ReportStatus, Window
+from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
+
 MAX_ID = 2**63 - 1  # BigAutoField: larger ids would overflow in the database, not fail politely
 
 
@@ -37,10 +42,16 @@ TopicName = Annotated[str, Field(min_length=1, max_length=65), AfterValidator(_s
 Cursor = Annotated[str, Field(max_length=500), AfterValidator(_storable)]
 Limit = Annotated[int, Field(ge=1, le=settings.SOCIALFABRIC_MAX_PAGE_SIZE)]
 
-RootKind = Literal["discussion", "question", "announcement"]
-ReactionKindName = Literal["like", "celebrate", "insightful", "support", "curious"]
-RoleName = Literal["owner", "moderator", "member"]
-StakeholderName = Literal["employee", "customer", "partner", "supplier", "shareholder", "public"]
+# The vocabularies come from the domain's own choices: one list of words, never restated here.
+RootKind = Literal[tuple(k.value for k in ROOT_KINDS)]
+ReactionKindName = Literal[tuple(ReactionKind.values)]
+RoleName = Literal[tuple(Role.values)]
+StakeholderName = Literal[tuple(Stakeholder.values)]
+ExternalKindName = Literal[tuple(k for k in Stakeholder.values if k in EXTERNAL_KINDS)]
+VisibilityName = Literal[tuple(Visibility.values)]
+AudienceName = Literal[tuple(Audience.values)]
+WindowName = Literal[tuple(Window.values)]
+ReportStatusName = Literal[tuple(ReportStatus.values)]
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -142,9 +153,9 @@ class CommunityPage(Schema):
 class CommunityIn(Schema):
     name: Text
     purpose: Text = ""
-    visibility: Literal["open", "closed", "secret"] = "open"
-    audience: Literal["internal", "mixed"] = "internal"
-    external_kinds: list[Literal["customer", "partner", "supplier", "shareholder", "public"]] = []
+    visibility: VisibilityName = Visibility.OPEN.value
+    audience: AudienceName = Audience.INTERNAL.value
+    external_kinds: list[ExternalKindName] = []
     slug: Text | None = Field(None, description="The address; made from the name when left out")
 
 
@@ -296,13 +307,13 @@ class TokenPage(Schema):
 class ReportIn(Schema):
     since: date | None = Field(None, description="First day of activity counted (default: all)")
     until: date | None = Field(None, description="Day after the last one counted (default: up to now)")
-    window: Literal["month", "quarter"] = Field("month", description="Step of the trend")
+    window: WindowName = Field(Window.MONTH.value, description="Step of the trend")
     min_group: int = Field(5, ge=1, le=1000, description="No person-level figure for a smaller group")
 
 
 class ReportOut(Schema):
     id: int
-    status: Literal["queued", "running", "ready", "failed"]
+    status: ReportStatusName
     requested_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

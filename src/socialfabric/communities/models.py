@@ -26,6 +26,20 @@ class Role(models.TextChoices):
     MEMBER = "member", "Member"
 
 
+class CommunityQuerySet(models.QuerySet):
+    def visible_to(self, member) -> CommunityQuerySet:
+        """The communities `member` may know exist (the rule lives in socialfabric.access)."""
+        from socialfabric import access
+
+        return self.filter(access.visible_communities_q(member))
+
+    def readable_by(self, member) -> CommunityQuerySet:
+        """The communities whose posts `member` may read."""
+        from socialfabric import access
+
+        return self.filter(id__in=access.readable_community_ids(member))
+
+
 class Community(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
@@ -37,6 +51,8 @@ class Community(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     member_count = models.PositiveIntegerField(default=0)
+
+    objects = CommunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

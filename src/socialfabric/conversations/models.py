@@ -40,6 +40,14 @@ class Topic(models.Model):
         return f"#{self.name}"
 
 
+class PostQuerySet(models.QuerySet):
+    def visible_to(self, member) -> PostQuerySet:
+        """The posts `member` may read (the rule lives in socialfabric.access)."""
+        from socialfabric import access
+
+        return self.filter(access.readable_posts_rule(member).q)
+
+
 class Post(models.Model):
     community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
@@ -63,6 +71,8 @@ class Post(models.Model):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="posts")
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         indexes = [

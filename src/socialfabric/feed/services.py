@@ -18,10 +18,10 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from socialfabric import access
-from socialfabric.communities.models import Community, Membership
+from socialfabric.communities.models import Community
 from socialfabric.conversations.models import Post, Reaction, ReactionKind, Topic
 from socialfabric.errors import InvalidInput, NotFound
-from socialfabric.org.models import Follow, Member, Unit
+from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 from socialfabric.validation import is_storable
 
 
@@ -39,7 +39,7 @@ class AuthorRef:
 
     @property
     def is_external(self) -> bool:
-        return self.stakeholder != "employee"
+        return self.stakeholder != Stakeholder.EMPLOYEE
 
 
 @dataclass(slots=True)
@@ -151,7 +151,7 @@ def threads() -> QuerySet[Post]:
 # The feed statement is written by hand: it is the hot path, and the ORM's per-call query
 # building cost many times the query itself. Table names come from the models.
 _POST, _COMMUNITY, _MEMBER = Post._meta.db_table, Community._meta.db_table, Member._meta.db_table
-_MEMBERSHIP, _FOLLOW = Membership._meta.db_table, Follow._meta.db_table
+_FOLLOW = Follow._meta.db_table
 _TOPICS = Post.topics.through._meta.db_table
 _REACTION = Reaction._meta.db_table
 _KINDS = list(ReactionKind.values)
@@ -172,33 +172,11 @@ _SELECT = (
 )
 _ORDER = " ORDER BY p.last_activity_at DESC, p.id DESC LIMIT %s"
 _AFTER = " AND (p.last_activity_at < %s OR (p.last_activity_at = %s AND p.id < %s))"
-_MINE = f"SELECT community_id FROM {_MEMBERSHIP} WHERE member_id = %s"
-_OPEN = f"SELECT id FROM {_COMMUNITY} WHERE visibility = 'open'"
 _FOLLOWED = f"SELECT followed_id FROM {_FOLLOW} WHERE follower_id = %s"
 
 
-def _ids(values: set[int]) -> str:
-    """An inline id list; ids are ints from our own tables, never user text."""
-    return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
-
-
-def readable_sql(viewer: Member, column: str = "p.community_id") -> tuple[str, list]:
-    """SQL condition: the thread's community is one the viewer may read (see access.py).
-
-    `column + 0` keeps the planner on the ordered thread index; the sources are
-    subqueries so the whole page is one statement.
-    """
-    if not viewer.is_authenticated:
-        return "1 = 0", []
-    if viewer.is_staff:
-        return "1 = 1", []
-    if viewer.stakeholder == "employee":
-        return f"({column} + 0 IN ({_MINE}) OR {column} + 0 IN ({_OPEN}))", [viewer.id]
-    return f"{column} + 0 IN ({_ids(access.readable_community_ids(viewer))})", []
-
-
 def home_sql(member: Member) -> tuple[str, list]:
-    """My communities, plus threads started by people I follow where I may read them.
+    """Threads in my communities or started by people I follow, that I may read.
 
     Both SQLite and PostgreSQL then walk the thread_activity index newest first and
     check each entry's community and author inside the index, stopping after one page.
@@ -206,15 +184,9 @@ def home_sql(member: Member) -> tuple[str, list]:
     """
     if not member.is_authenticated:  # AnonymousUser has no stakeholder; it follows no one and belongs nowhere
         return "1 = 0", []
-    if member.is_staff:
-        elsewhere, params = "1 = 1", []
-    elif member.stakeholder == "employee":
-        elsewhere, params = f"p.community_id + 0 IN ({_OPEN})", []
-    else:
-        others = access.readable_community_ids(member) - access.member_community_ids(member)
-        elsewhere, params = f"p.community_id + 0 IN ({_ids(others)})", []
-    return (f"(p.community_id + 0 IN ({_MINE}) OR (p.author_id + 0 IN ({_FOLLOWED}) AND {elsewhere}))",
-            [member.id, member.id, *params])
+    readable, params = access.readable_posts_sql(member)
+    return (f"(p.community_id + 0 IN ({access.MY_COMMUNITIES_SQL}) OR p.author_id + 0 IN ({_FOLLOWED}))"
+            f" AND {readable}", [member.id, member.id, *params])
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -288,16 +260,17 @@ def home_feed(member: Member, cursor: str | None = None, limit: object = None) -
 
 def community_feed(member: Member, community: Community, cursor: str | None = None, limit: object = None) -> FeedPage:
     access.require_readable(member, community)
-    return page(member, "p.community_id = %s", [community.id], cursor, limit)
+    readable, params = access.readable_posts_sql(member)
+    return page(member, f"p.community_id = %s AND {readable}", [community.id, *params], cursor, limit)
 
 
 def profile_feed(viewer: Member, author: Member, cursor: str | None = None, limit: object = None) -> FeedPage:
-    readable, params = readable_sql(viewer)
+    readable, params = access.readable_posts_sql(viewer)
     return page(viewer, f"p.author_id = %s AND {readable}", [author.id, *params], cursor, limit)
 
 
 def unit_feed(viewer: Member, unit: Unit, cursor: str | None = None, limit: object = None) -> FeedPage:
-    readable, params = readable_sql(viewer)
+    readable, params = access.readable_posts_sql(viewer)
     return page(viewer, f"a.unit_id = %s AND {readable}", [unit.id, *params], cursor, limit)
 
 
@@ -312,7 +285,7 @@ def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: obje
     topic = Topic.objects.filter(name=name.lower().lstrip("#")).first()
     if topic is None:
         raise NotFound("No such topic.", field="topic")
-    readable, params = readable_sql(viewer)
+    readable, params = access.readable_posts_sql(viewer)
     # A thread belongs to a topic when its root or any reply carries the topic.
     where = (f"p.id IN (SELECT COALESCE(q.root_id, q.id) FROM {_TOPICS} t JOIN {_POST} q ON q.id = t.post_id"
              f" WHERE t.topic_id = %s) AND {readable}")

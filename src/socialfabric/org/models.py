@@ -25,7 +25,15 @@ class Unit(models.Model):
         return self.name
 
 
-class MemberManager(BaseUserManager):
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> MemberQuerySet:
+        """The members `viewer` may see (the rule lives in socialfabric.access)."""
+        from socialfabric import access
+
+        return self.filter(access.visible_members(viewer))
+
+
+class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):
     use_in_migrations = True
 
     def create_user(self, handle: str, email: str = "", password: str | None = None, **extra):

@@ -1,9 +1,13 @@
-"""Django settings, read from the environment with safe defaults.
+"""Settings shared by every profile, read from the environment with safe defaults.
 
 DATABASE_URL  default sqlite:///./var/socialfabric.sqlite3
 SECRET_KEY    default: a development key (DEBUG only); required when DEBUG is off
-DEBUG         default true for local runs
+DEBUG         default true for local runs (the production profile forces it off)
 ALLOWED_HOSTS comma-separated, default 127.0.0.1,localhost
+SOCIALFABRIC_VAR  the folder for the SQLite database and other state (default ./var)
+
+Reading settings creates nothing on disk: the SQLite database's folder is made when the
+apps load (socialfabric.sqlite.install), before the first connection.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 
 import dj_database_url
 
-BASE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(__file__).resolve().parent.parent  # the socialfabric package
 VAR_DIR = Path(os.environ.get("SOCIALFABRIC_VAR", Path.cwd() / "var"))
 
 
@@ -92,7 +96,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 AUTH_USER_MODEL = "org.Member"
 LOGIN_URL = "/signin/"
@@ -107,11 +110,11 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
 # Serve the apps' static files straight from the package: no collectstatic step to run.
+# (A deployment that runs collectstatic sets SOCIALFABRIC_STATIC_ROOT.)
+STATIC_ROOT = os.environ.get("SOCIALFABRIC_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CSRF_FAILURE_VIEW = "socialfabric.web.views.csrf_failure"
