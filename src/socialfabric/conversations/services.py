@@ -267,7 +267,8 @@ def thread(member: Member, post_id: int) -> tuple[Post, list[Post]]:
     """The root of the thread containing `post_id`, and all its replies (oldest first)."""
     post = get_readable_post(member, post_id)
     root = post if post.parent_id is None else Post.objects.select_related("community", "author").get(id=post.root_id)
-    replies = list(Post.objects.filter(root=root).select_related("author").order_by("created_at", "id"))
+    replies = list(Post.objects.visible_to(member).filter(root=root).select_related("author")
+                   .order_by("created_at", "id"))
     return root, replies
 
 
