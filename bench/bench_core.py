@@ -1,8 +1,8 @@
 """Core platform benchmark (`make bench`): feed pages and replies at 1,000,000 posts on SQLite.
 
 1. Generates 100,000 members and 1,000,000 posts and replies (plus memberships,
-   follows, reactions and their interaction events) into a fresh SQLite file with
-   a bulk path: NumPy for the numbers, one executemany per table in one transaction.
+   follows, reactions and the activity row of every act) into a fresh SQLite file through
+   the demo's BulkWriter: NumPy for the numbers, executemany in one transaction.
 2. Measures, in one run, for a member in 50 communities who follows 200 people:
    - the home-feed page of 20 items in-process (feed.services.home_feed) p50/p99,
    - the same page over HTTP (the REST API on a local WSGI server) p50/p99,
@@ -62,8 +62,18 @@ def stamp(seconds: np.ndarray, base: datetime) -> list[str]:
 
 
 def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict:
+    """Uniform volume for the benchmark, written through the demo's BulkWriter (one transaction),
+    as the services would write it: posts and replies with their counters, reactions, and the
+    activity row of every act (post, reply, react, follow, join)."""
     from django.core.management import call_command
+    from django.db import connection, transaction
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from socialfabric.activity.models import Activity, ObjectType, Verb
+    from socialfabric.communities.models import Community, Membership
+    from socialfabric.conversations.models import Post, Reaction
+    from socialfabric.demo.writer import BulkWriter
+    from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 
     call_command("migrate", verbosity=0)
     rng = np.random.default_rng(seed)
@@ -72,45 +82,44 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
     n_units, n_communities = 12, 1000
     n_roots = n_items // 4
     n_replies = n_items - n_roots
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA cache_size=-262144")
-    steps = ["units", "members", "communities", "memberships", "follows", "posts", "replies", "reactions", "events"]
+    steps = ["units", "members", "communities", "memberships", "follows", "posts", "replies", "reactions"]
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn()) as progress:
-        task = progress.add_task("generating", total=len(steps))
+                  TimeElapsedColumn()) as progress, transaction.atomic():
+        task = progress.add_task("generating", total=len(steps) + 1)
 
         def step(name: str) -> None:
             progress.update(task, description=name)
 
-        cur = conn.cursor()
-        cur.execute("BEGIN")
+        w = BulkWriter()
         step("units")
-        cur.executemany("INSERT INTO org_unit (id, name, slug, parent_id) VALUES (?, ?, ?, ?)",
-                        [(u + 1, f"Unit {u + 1}", f"unit-{u + 1}", None) for u in range(n_units)])
+        w.register(Unit, ["id", "name", "slug", "parent_id"])
+        for u in range(n_units):
+            w.add(Unit, (u + 1, f"Unit {u + 1}", f"unit-{u + 1}", None))
         progress.advance(task)
 
         step("members")
         unit = rng.integers(1, n_units + 1, n_members)
         level = rng.choice([1, 2, 3, 4, 5], n_members, p=[0.002, 0.02, 0.1, 0.3, 0.578])
-        stake = rng.choice(["employee", "customer", "partner", "supplier"], n_members, p=[0.85, 0.1, 0.03, 0.02])
+        stake = rng.choice([Stakeholder.EMPLOYEE.value, "customer", "partner", "supplier"], n_members,
+                           p=[0.85, 0.1, 0.03, 0.02])
         joined = stamp(np.zeros(1), base)[0]
-        cur.executemany(
-            "INSERT INTO org_member (id, password, is_superuser, handle, name, email, level, stakeholder,"
-            " organisation, is_active, is_staff, is_analyst, date_joined, unit_id)"
-            " VALUES (?, '!', 0, ?, ?, ?, ?, ?, ?, 1, 0, 0, ?, ?)",
-            [(i + 1, f"m{i + 1}", f"Member {i + 1}", f"m{i + 1}@example.org", int(level[i]), str(stake[i]),
-              "" if stake[i] == "employee" else "Outside Co", joined, int(unit[i])) for i in range(n_members)])
+        w.register(Member, ["id", "password", "handle", "name", "email", "level", "stakeholder", "organisation",
+                            "date_joined", "unit_id"])
+        for i in range(n_members):
+            w.add(Member, (i + 1, "!", f"m{i + 1}", f"Member {i + 1}", f"m{i + 1}@example.org", int(level[i]),
+                           str(stake[i]), "" if stake[i] == Stakeholder.EMPLOYEE else "Outside Co", joined,
+                           int(unit[i])))
         progress.advance(task)
 
         step("communities")
         vis = rng.choice(["open", "closed", "secret"], n_communities, p=[0.8, 0.1, 0.1])
-        cur.executemany(
-            "INSERT INTO communities_community (id, name, slug, purpose, visibility, audience, external_kinds,"
-            " created_at, member_count, created_by_id) VALUES (?, ?, ?, '', ?, 'internal', '[]', ?, 0, 1)",
-            [(c + 1, f"Community {c + 1}", f"c{c + 1}", str(vis[c]), joined) for c in range(n_communities)])
+        w.register(Community, ["id", "name", "slug", "purpose", "visibility", "created_at", "created_by_id"])
+        w.register(Activity, ["actor_id", "verb", "object_type", "object_id", "target_id", "community_id",
+                              "created_at"])
+        for c in range(n_communities):
+            w.add(Community, (c + 1, f"Community {c + 1}", f"c{c + 1}", "", str(vis[c]), joined, 1))
+            w.add(Activity, (1, Verb.CREATE_COMMUNITY.value, ObjectType.COMMUNITY.value, c + 1, None, c + 1, joined))
         progress.advance(task)
 
         step("memberships")
@@ -125,11 +134,12 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
         keep = member_ids != 1
         pairs = np.unique(np.stack([np.concatenate([comm_ids[keep], bench_comms]),
                                     np.concatenate([member_ids[keep], np.ones(50, dtype=np.int64)])], axis=1), axis=0)
-        cur.executemany(
-            "INSERT INTO communities_membership (community_id, member_id, role, joined_at) VALUES (?, ?, 'member', ?)",
-            [(int(c), int(m), joined) for c, m in pairs])
-        cur.execute("UPDATE communities_community SET member_count = (SELECT count(*) FROM communities_membership m"
-                    " WHERE m.community_id = communities_community.id)")
+        w.register(Membership, ["community_id", "member_id", "joined_at"])
+        for c, m in pairs:
+            w.add(Membership, (int(c), int(m), joined))
+            w.add(Activity, (int(m), Verb.JOIN.value, ObjectType.COMMUNITY.value, int(c), None, int(c), joined))
+        sizes = np.bincount(pairs[:, 0], minlength=n_communities + 1)
+        w.update(Community, "member_count", [(int(sizes[c]), c) for c in range(1, n_communities + 1)])
         progress.advance(task)
 
         step("follows")
@@ -140,8 +150,10 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
         f_dst = np.concatenate([f_dst, bench_follows])
         ok = f_src != f_dst
         fpairs = np.unique(np.stack([f_src[ok], f_dst[ok]], axis=1), axis=0)
-        cur.executemany("INSERT INTO org_follow (follower_id, followed_id, created_at) VALUES (?, ?, ?)",
-                        [(int(a), int(b), joined) for a, b in fpairs])
+        w.register(Follow, ["follower_id", "followed_id", "created_at"])
+        for a, b in fpairs:
+            w.add(Follow, (int(a), int(b), joined))
+            w.add(Activity, (int(a), Verb.FOLLOW.value, ObjectType.MEMBER.value, int(b), int(b), None, joined))
         progress.advance(task)
 
         step("posts")
@@ -155,37 +167,47 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
         order = np.argsort(reply_created, kind="stable")
         reply_root, reply_created = reply_root[order], reply_created[order]
         reply_author = rng.integers(1, n_members + 1, n_replies)
-        reply_count = np.bincount(reply_root, minlength=n_roots)
         last = root_created.copy()
         np.maximum.at(last, reply_root, reply_created)
         rc, rl = stamp(root_created, base), stamp(last, base)
-        cur.executemany(
-            "INSERT INTO conversations_post (id, kind, title, body, body_html, depth, created_at, last_activity_at,"
-            " reply_count, author_id, community_id) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-            [(i + 1, str(root_kind[i]), f"Thread {i + 1}", f"Thread {i + 1} body", f"<p>Thread {i + 1} body</p>",
-              rc[i], rl[i], int(reply_count[i]), int(root_author[i]), int(root_comm[i])) for i in range(n_roots)])
-        progress.advance(task)
-
-        step("replies")
+        # Counters as create_reply keeps them: a thread counts all its replies, a reply its direct ones.
+        reply_count = np.bincount(reply_root, minlength=n_items + 1)[: n_items + 1].astype(np.int64)
+        post_cols = ["id", "kind", "title", "body", "body_html", "depth", "created_at", "last_activity_at",
+                     "reply_count", "author_id", "community_id", "parent_id", "root_id"]
+        w.register(Post, post_cols)
+        # Replies first in memory (their parents decide the reply counts), written after the threads.
         last_reply: dict[int, tuple[int, int]] = {}
         to_reply = rng.random(n_replies) < 0.4
-        rows = []
+        replies = []
         rcs = stamp(reply_created, base)
+        nested = np.zeros(n_items + 1, dtype=np.int64)
         for j in range(n_replies):
             r = int(reply_root[j])
             pid, depth = r + 1, 1
             prev = last_reply.get(r)
             if prev is not None and to_reply[j]:
                 pid, depth = prev[0], prev[1] + 1
+                nested[pid] += 1
             rid = n_roots + j + 1
             last_reply[r] = (rid, depth)
-            rows.append((rid, f"Reply {rid}", f"<p>Reply {rid}</p>", depth, rcs[j], rcs[j], int(reply_author[j]),
-                         int(root_comm[r]), pid, r + 1))
-        cur.executemany(
-            "INSERT INTO conversations_post (id, kind, title, body, body_html, depth, created_at, last_activity_at,"
-            " reply_count, author_id, community_id, parent_id, root_id)"
-            " VALUES (?, 'reply', '', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-            rows)
+            replies.append((rid, pid, depth))
+        for i in range(n_roots):
+            w.add(Post, (i + 1, str(root_kind[i]), f"Thread {i + 1}", f"Thread {i + 1} body",
+                         f"<p>Thread {i + 1} body</p>", 0, rc[i], rl[i], int(reply_count[i]), int(root_author[i]),
+                         int(root_comm[i]), None, None))
+            w.add(Activity, (int(root_author[i]), Verb.POST.value, ObjectType.POST.value, i + 1, None,
+                             int(root_comm[i]), rc[i]))
+        progress.advance(task)
+
+        step("replies")
+        author_of = np.concatenate([[0], root_author, reply_author])  # by post id
+        for j, (rid, pid, depth) in enumerate(replies):
+            r = int(reply_root[j])
+            who, to = int(reply_author[j]), int(author_of[pid])
+            w.add(Post, (rid, "reply", "", f"Reply {rid}", f"<p>Reply {rid}</p>", depth, rcs[j], rcs[j],
+                         int(nested[rid]), who, int(root_comm[r]), pid, r + 1))
+            w.add(Activity, (who, Verb.REPLY.value, ObjectType.POST.value, rid, to if to != who else None,
+                             int(root_comm[r]), rcs[j]))
         progress.advance(task)
 
         step("reactions")
@@ -195,23 +217,19 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
         rx_kind = rng.integers(0, 5, n_reactions)
         trip = np.unique(np.stack([rx_post, rx_member, rx_kind], axis=1), axis=0)
         kinds = ["like", "celebrate", "insightful", "support", "curious"]
-        cur.executemany("INSERT INTO conversations_reaction (post_id, member_id, kind, created_at) VALUES (?, ?, ?, ?)",
-                        [(int(p), int(m), kinds[int(x)], joined) for p, m, x in trip])
+        community_of = np.concatenate([[0], root_comm, root_comm[reply_root]])  # by post id
+        w.register(Reaction, ["post_id", "member_id", "kind", "created_at"])
+        for p, m, x in trip:
+            who, to = int(m), int(author_of[p])
+            w.add(Reaction, (int(p), who, kinds[int(x)], joined))
+            w.add(Activity, (who, Verb.REACT.value, ObjectType.POST.value, int(p), to if to != who else None,
+                             int(community_of[p]), joined))
         progress.advance(task)
-
-        step("events")
-        author_of = np.concatenate([root_author, reply_author])
-        parent_author = author_of[reply_root]
-        cur.executemany(
-            "INSERT INTO insights_interactionevent (kind, created_at, actor_id, community_id, post_id, target_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [("post", rc[i], int(root_author[i]), int(root_comm[i]), i + 1, None) for i in range(n_roots)]
-            + [("reply", rcs[j], int(reply_author[j]), int(root_comm[reply_root[j]]), n_roots + j + 1,
-                int(parent_author[j])) for j in range(n_replies)])
+        step("saving")
+        w.finish()
         progress.advance(task)
-        cur.execute("COMMIT")
-    conn.execute("ANALYZE")
-    conn.close()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {"seconds": time.perf_counter() - t0, "roots": n_roots, "replies": n_replies,
             "reactions": int(trip.shape[0]), "memberships": int(pairs.shape[0]), "follows": int(fpairs.shape[0])}
 
@@ -371,9 +389,9 @@ def insights_report(db_path: Path) -> None:
     import resource
     import subprocess
 
-    from socialfabric.insights.models import InteractionEvent
+    from socialfabric.insights.analysis import platform
 
-    events = InteractionEvent.objects.filter(target__isnull=False).count()
+    events = platform.count_interactions(exclude_secret=True)
     exe = Path(sys.executable).with_name("socialfabric")
     started = time.perf_counter()
     done = subprocess.run([str(exe), "insights", "refresh", "--since", "2000-01-01"], env=os.environ.copy(),

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from socialfabric import demo
+from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.communities.models import Community, Membership
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.conversations.text import find_mentions, find_topics, render
 from socialfabric.errors import Conflict
 from socialfabric.feed import services as feed
-from socialfabric.insights.models import InteractionEvent
 from socialfabric.org.models import Follow, Member
 
 SMALL = 200
@@ -57,15 +57,17 @@ def fingerprint() -> str:
     for r in Reaction.objects.order_by("post_id", "member__handle", "kind").values_list(
             "post_id", "member__handle", "kind", "created_at"):
         h.update(repr((rel(r[0]), *r[1:])).encode())
-    for e in InteractionEvent.objects.order_by("id").values_list(
-            "kind", "actor_id", "target_id", "community_id", "post_id", "created_at"):
-        h.update(repr((e[0], handle[e[1]], handle.get(e[2]), slug.get(e[3]), rel(e[4]), e[5])).encode())
+    for e in Activity.objects.order_by("id").values_list(
+            "verb", "actor_id", "target_id", "community_id", "object_type", "object_id", "created_at", "details"):
+        # Objects are posts (ids relative to the first post), members or communities (by name).
+        obj = {"post": rel, "member": handle.get, "community": slug.get}[e[4]](e[5])
+        h.update(repr((e[0], handle[e[1]], handle.get(e[2]), slug.get(e[3]), e[4], obj, *e[6:])).encode())
     return h.hexdigest()
 
 
 def counts() -> dict[str, int]:
     return {m.__name__: m.objects.count()
-            for m in (Member, Community, Membership, Follow, Post, Reaction, InteractionEvent)}
+            for m in (Member, Community, Membership, Follow, Post, Reaction, Activity)}
 
 
 @pytest.fixture
@@ -142,20 +144,26 @@ def test_html_mentions_and_topics_are_what_the_services_would_store(small_demo):
         assert {t.name for t in p.topics.all()} == find_topics(p.body)
 
 
-def test_every_act_has_its_event(small_demo):
-    ev = Counter(InteractionEvent.objects.values_list("kind", flat=True))
-    assert ev["post"] == Post.objects.filter(parent__isnull=True).count()
-    assert ev["reply"] == Post.objects.filter(parent__isnull=False).count()
-    assert ev["reaction"] == Reaction.objects.count() > 0
-    assert ev["mention"] == Post.mentions.through.objects.count() > 0
-    assert ev["accepted_answer"] == Post.objects.filter(accepted_answer__isnull=False).count() > 0
-    assert ev["follow"] == Follow.objects.count() > 0
-    assert ev["join"] == Membership.objects.count()
-    # Reply events point at the parent's author, at the reply's own time.
-    for e in InteractionEvent.objects.filter(kind="reply").select_related("post__parent")[:300]:
-        parent_author = e.post.parent.author_id
+def test_every_act_has_its_activity_row(small_demo):
+    ev = Counter(Activity.objects.values_list("verb", flat=True))
+    assert ev[Verb.POST] == Post.objects.filter(parent__isnull=True).count()
+    assert ev[Verb.REPLY] == Post.objects.filter(parent__isnull=False).count()
+    assert ev[Verb.REACT] == Reaction.objects.count() > 0
+    assert ev[Verb.MENTION] == Post.mentions.through.objects.count() > 0
+    assert ev[Verb.ACCEPT_ANSWER] == Post.objects.filter(accepted_answer__isnull=False).count() > 0
+    assert ev[Verb.FOLLOW] == Follow.objects.count() > 0
+    # Each community's owner created it; everyone else joined.
+    assert ev[Verb.CREATE_COMMUNITY] == Community.objects.count()
+    assert ev[Verb.JOIN] + ev[Verb.CREATE_COMMUNITY] == Membership.objects.count()
+    # Reply rows point at the parent's author, at the reply's own time.
+    replies = Activity.objects.filter(verb=Verb.REPLY)[:300]
+    posts = Post.objects.select_related("parent").in_bulk([e.object_id for e in replies])
+    for e in replies:
+        assert e.object_type == ObjectType.POST
+        post = posts[e.object_id]
+        parent_author = post.parent.author_id
         assert e.target_id == (parent_author if parent_author != e.actor_id else None)
-        assert e.created_at == e.post.created_at and e.community_id == e.post.community_id
+        assert e.created_at == post.created_at and e.community_id == post.community_id
 
 
 def test_acts_respect_the_access_rules(small_demo):
@@ -174,7 +182,7 @@ def test_acts_respect_the_access_rules(small_demo):
 
 def test_the_patterns_insights_must_reveal(small_demo):
     unit = dict(Member.objects.values_list("id", "unit_id"))
-    pairs = [(a, t) for a, t in InteractionEvent.objects.filter(kind="reply", target__isnull=False)
+    pairs = [(a, t) for a, t in Activity.objects.filter(verb=Verb.REPLY, target__isnull=False)
              .values_list("actor_id", "target_id") if unit[a] and unit[t]]
     within = sum(unit[a] == unit[t] for a, t in pairs) / len(pairs)
     assert 0.5 < within < 0.95  # most talk inside units, but not all of it

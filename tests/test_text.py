@@ -202,3 +202,23 @@ def test_property_found_mentions_and_topics_are_exactly_the_linked_ones(src):
     linked = hrefs(render(src, mentions))
     assert {h for h in linked if h.startswith("/people/")} == {f"/people/{m}/" for m in mentions}
     assert {h for h in linked if h.startswith("/topics/")} == {f"/topics/{t}/" for t in topics}
+
+
+# --- the fast path for generated text ----------------------------------------------------------
+
+_words = st.text(alphabet="abcdefghij klmnop,.?", min_size=1, max_size=30).filter(lambda t: t.strip() == t and t)
+_names = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
+_segment = st.one_of(st.tuples(st.just("text"), _words), st.tuples(st.just("mention"), _names),
+                     st.tuples(st.just("topic"), _names))
+_paragraph = st.lists(_segment, min_size=1, max_size=6).map(
+    # Generated sentences put text between tokens, as the demo's do.
+    lambda segs: [s for pair in zip(segs, [("text", " ")] * len(segs), strict=True) for s in pair][:-1])
+
+
+@given(st.lists(_paragraph, min_size=1, max_size=3))
+def test_render_segments_is_render_for_plain_sentences(paragraphs):
+    from socialfabric.conversations.text import render_segments
+
+    body, html = render_segments(paragraphs)
+    handles = {v for para in paragraphs for kind, v in para if kind == "mention"}
+    assert html == render(body, handles)

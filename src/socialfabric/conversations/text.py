@@ -7,6 +7,7 @@ sanitises the result: no scripts, no event handlers, only http(s)/mailto links.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -122,3 +123,36 @@ def render(body: str, known_handles: set[str] | frozenset[str] = frozenset()) ->
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+# A fast path for generated text (the demo organisation, benchmarks): plain sentences with
+# @handles and #topics, rendered without the parser. Same output as render() for such input
+# (tests/test_text.py checks it); anything richer must go through render().
+Segment = tuple[str, str]  # ("text" | "mention" | "topic", value)
+_LINK_REL = 'rel="nofollow noopener noreferrer"'
+
+
+def render_segments(paragraphs: list[list[Segment]]) -> tuple[str, str]:
+    """Markdown source and its HTML for paragraphs of text/mention/topic segments.
+
+    Text segments must be plain sentences (no Markdown syntax); mentions name existing
+    lower-case handles and topics lower-case names.
+    """
+    body: list[str] = []
+    out: list[str] = []
+    for para in paragraphs:
+        src: list[str] = []
+        htm: list[str] = []
+        for kind, value in para:
+            if kind == "text":
+                src.append(value)
+                htm.append(html.escape(value, quote=False))
+            elif kind == "mention":
+                src.append(f"@{value}")
+                htm.append(f'<a href="/people/{value}/" class="mention" {_LINK_REL}>@{value}</a>')
+            else:
+                src.append(f"#{value}")
+                htm.append(f'<a href="/topics/{value}/" class="topic" {_LINK_REL}>#{value}</a>')
+        body.append("".join(src))
+        out.append(f"<p>{''.join(htm)}</p>\n")
+    return "\n\n".join(body), "".join(out)

@@ -22,13 +22,12 @@ here rather than by the services, which would be far too slow for 50,000 posts.
 from __future__ import annotations
 
 import bisect
-import html
 import itertools
 import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -36,16 +35,43 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.text import slugify
 
 from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.communities.models import Community, Membership, Role
 from socialfabric.conversations.models import Post, Reaction, Topic
+from socialfabric.conversations.text import render_segments
+from socialfabric.demo.vocabulary import (
+    A_BODIES,
+    A_TITLES,
+    ANNOUNCE_REACTION_CUM,
+    ANSWERS,
+    CLOSED_UNIT_ROOMS,
+    CLOSERS,
+    CUSTOMER_Q,
+    D_TITLES,
+    DETAILS,
+    EXECUTIVES,
+    EXTERNAL_SHARES,
+    FIRST,
+    LAST,
+    OPENERS,
+    ORGANISATIONS,
+    Q_BODIES,
+    Q_TITLES,
+    REACTION_CUM,
+    REACTION_KINDS,
+    REPLIES,
+    SUBJECTS,
+    THEME_TOPICS,
+    TOPICAL,
+    UNITS,
+)
+from socialfabric.demo.writer import BulkWriter
 from socialfabric.errors import Conflict, InvalidInput
 from socialfabric.org.importing import handle_base
-from socialfabric.org.models import Follow, Member, Unit
+from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 
 DEMO_PASSWORD = "socialfabric"
 DEMO_LOGIN = "alex"
@@ -63,460 +89,6 @@ def demo_password_hash() -> str:
     """Hashed once per process: PBKDF2 is deliberately slow, and every demo login shares it."""
     return make_password(DEMO_PASSWORD)
 
-
-# --- the bulk writer ----------------------------------------------------------------------
-
-
-class BulkWriter:
-    """Append rows to tables fast, inside the caller's transaction.
-
-    Register a model with the attnames you supply (`register(Post, ["id", "body", ...])`),
-    then `add(Post, row_tuple)`. Columns you leave out get the field default, so a field
-    added to a model later does not break the writer. Datetimes go through `when()`.
-    SQLite gets executemany on the raw connection; PostgreSQL gets COPY. `finish()`
-    flushes and moves id sequences past ids that were given explicitly.
-    """
-
-    def __init__(self, using: str = DEFAULT_DB_ALIAS, batch_size: int = 20_000) -> None:
-        self.connection = connections[using]
-        self.connection.ensure_connection()
-        self.vendor = self.connection.vendor
-        self.batch_size = batch_size
-        self.counts: Counter[str] = Counter()
-        self._sql: dict[type[models.Model], str] = {}
-        self._extra: dict[type[models.Model], tuple] = {}
-        self._rows: dict[type[models.Model], list[tuple]] = {}
-        self._explicit_ids: list[type[models.Model]] = []
-        self._cache_size: int | None = None
-        if self.vendor == "sqlite":
-            # SQLite's default 2 MB page cache makes every index insert a disk read once the
-            # indexes outgrow it (minutes instead of seconds); give it room while we write.
-            raw = self.connection.connection
-            self._cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
-            raw.execute("PRAGMA cache_size = -512000")
-
-    def register(self, model: type[models.Model], columns: Sequence[str]) -> None:
-        if self._rows.get(model):
-            self.flush(model)
-        meta = model._meta
-        by_attname = {f.attname: f for f in meta.concrete_fields}
-        unknown = [c for c in columns if c not in by_attname]
-        if unknown:
-            raise ValueError(f"{meta.label} has no columns {unknown}")
-        extra_fields = [f for f in meta.concrete_fields if f.attname not in columns and not f.primary_key]
-        for f in extra_fields:
-            if not f.has_default() and not f.null:
-                raise ValueError(f"{meta.label}.{f.attname} has no default: supply it")
-        # Defaults are constants here (one timestamp for `now`): fine for bulk rows.
-        extra = tuple(f.get_db_prep_save(f.get_default(), self.connection) for f in extra_fields)
-        names = [by_attname[c].column for c in columns] + [f.column for f in extra_fields]
-        q = self.connection.ops.quote_name
-        cols = ", ".join(q(n) for n in names)
-        if self.vendor == "postgresql":
-            self._sql[model] = f"COPY {q(meta.db_table)} ({cols}) FROM STDIN"
-        else:
-            self._sql[model] = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join('?' * len(names))})"
-        self._extra[model] = extra
-        self._rows[model] = []
-        if meta.pk.attname in columns:
-            self.gave_ids(model)
-
-    def gave_ids(self, model: type[models.Model]) -> None:
-        """Note a table whose ids were given explicitly: its sequence moves on in finish()."""
-        if model not in self._explicit_ids:
-            self._explicit_ids.append(model)
-
-    def next_id(self, model: type[models.Model]) -> Iterator[int]:
-        """Ids to give explicitly: past every row already in the table."""
-        top = model._default_manager.using(self.connection.alias).aggregate(m=models.Max("pk"))["m"] or 0
-        return itertools.count(top + 1)
-
-    def when(self, epoch: int) -> Any:
-        """A UTC epoch second as the database wants it."""
-        if self.vendor == "sqlite":
-            # Django stores aware datetimes on SQLite as naive UTC text.
-            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
-        return datetime.fromtimestamp(epoch, UTC)
-
-    def add(self, model: type[models.Model], row: tuple) -> None:
-        rows = self._rows[model]
-        rows.append(row)
-        if len(rows) >= self.batch_size:
-            # Everything, in registration order: a row never lands before the rows it points to.
-            # (On SQLite an outstanding deferred foreign key makes every later parent insert
-            # scan its child tables, which turns seconds into minutes.)
-            self.flush()
-
-    def flush(self, model: type[models.Model] | None = None) -> None:
-        for m in [model] if model else list(self._rows):
-            rows = self._rows[m]
-            if not rows:
-                continue
-            extra = self._extra[m]
-            if extra:
-                rows = [r + extra for r in rows]
-            if self.vendor == "postgresql":
-                with self.connection.cursor() as cursor, cursor.cursor.copy(self._sql[m]) as copy:
-                    for r in rows:
-                        copy.write_row(r)
-            elif self.vendor == "sqlite":
-                self.connection.connection.executemany(self._sql[m], rows)
-            else:
-                with self.connection.cursor() as cursor:
-                    cursor.executemany(self._sql[m].replace("?", "%s"), rows)
-            self.counts[m._meta.label] += len(rows)
-            self._rows[m] = []
-
-    def update(self, model: type[models.Model], attname: str, pairs: Sequence[tuple[Any, int]]) -> None:
-        """Set one column by primary key: pairs of (value, pk). Flushes pending rows first."""
-        self.flush()
-        meta, q = model._meta, self.connection.ops.quote_name
-        column = next(f.column for f in meta.concrete_fields if f.attname == attname)
-        sql = f"UPDATE {q(meta.db_table)} SET {q(column)} = %s WHERE {q(meta.pk.column)} = %s"
-        with self.connection.cursor() as cursor:
-            cursor.executemany(sql, list(pairs))
-
-    def finish(self) -> None:
-        self.flush()
-        if self._cache_size is not None:
-            self.connection.connection.execute(f"PRAGMA cache_size = {int(self._cache_size)}")
-        statements = self.connection.ops.sequence_reset_sql(no_style(), self._explicit_ids)
-        if statements:
-            with self.connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-
-
-# --- the organisation's shape -------------------------------------------------------------
-
-# (name, parent, share of employees, theme)
-UNITS: list[tuple[str, str | None, float, str]] = [
-    ("Executive Office", None, 0.015, "company"),
-    ("Engineering", "Executive Office", 0.13, "engineering"),
-    ("Platform Engineering", "Engineering", 0.11, "engineering"),
-    ("Data & Analytics", "Engineering", 0.06, "data"),
-    ("Product Management", "Executive Office", 0.07, "product"),
-    ("Sales", "Executive Office", 0.10, "sales"),
-    ("Inside Sales", "Sales", 0.07, "sales"),
-    ("Marketing", "Executive Office", 0.07, "marketing"),
-    ("Customer Success", "Executive Office", 0.12, "customer"),
-    ("Operations", "Executive Office", 0.07, "operations"),
-    ("Supply Chain", "Operations", 0.06, "operations"),
-    ("Finance", "Executive Office", 0.05, "finance"),
-    ("People & Culture", "Executive Office", 0.045, "people"),
-]
-# Level-1 executives and the units whose heads report to them.
-EXECUTIVES: list[tuple[str, list[str]]] = [
-    ("Chief Executive Officer", ["Executive Office", "Product Management"]),
-    ("Chief Technology Officer", ["Engineering", "Platform Engineering", "Data & Analytics"]),
-    ("Chief Revenue Officer", ["Sales", "Inside Sales", "Marketing", "Customer Success"]),
-    ("Chief Operating Officer", ["Operations", "Supply Chain", "People & Culture"]),
-    ("Chief Financial Officer", ["Finance"]),
-]
-EXTERNAL_SHARES = [("customer", 0.10), ("partner", 0.03), ("supplier", 0.02), ("shareholder", 0.005), ("public", 0.005)]
-# fmt: off
-ORGANISATIONS = {
-    "customer": [
-        "Acme Retail", "Bluewater Logistics", "Cedar Health", "Delta Foods", "Elm Street Bank", "Fjord Energy",
-        "Granite Insurance", "Harbor Hotels", "Iris Pharma", "Juniper Schools", "Kestrel Airlines", "Lumen Media",
-        "Maple Telecom", "Nimbus Games", "Orchid Fashion", "Pinecrest Council", "Quartz Motors",
-        "Riverbend Hospital", "Summit Outdoor", "Tidewater Ports",
-    ],
-    "partner": [
-        "Brightpath Consulting", "Cobalt Integrations", "Meridian Systems", "Northstar Resellers",
-        "Oakline Partners", "Vector Cloud",
-    ],
-    "supplier": [
-        "Apex Components", "Bolt Packaging", "Crane Freight", "Dyna Textiles", "Evergreen Paper", "Forge Metals",
-    ],
-    "shareholder": [
-        "Evergreen Capital", "Harbour Pension Fund", "",
-    ],
-    "public": [
-        "",
-    ],
-}
-FIRST = [
-    "Alice", "Amara", "Ana", "Andrei", "Anil", "Aïsha", "Ben", "Bjørn", "Carla", "Chen", "Chloé", "Dario", "David",
-    "Dmitri", "Elena", "Emeka", "Emma", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jamal",
-    "James", "Jia", "José", "Julia", "Kai", "Karin", "Kofi", "Lara", "Leo", "Lina", "Łukasz", "Maria", "Mateo",
-    "Maya", "Mei", "Mohammed", "Nadia", "Nikhil", "Nina", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya",
-    "Rafael", "Rania", "Rosa", "Ruth", "Sam", "Sara", "Sofia", "Søren", "Tariq", "Teresa", "Tom", "Uma", "Victor",
-    "Wei", "Yara", "Yusuf", "Zoë", "Zara",
-]
-LAST = [
-    "Adams", "Ahmed", "Alvarez", "Andersen", "Baker", "Banerjee", "Becker", "Brown", "Campbell", "Chen", "Costa",
-    "Dubois", "Eriksen", "Fischer", "Garcia", "Gómez", "Hansen", "Hernández", "Ito", "Jansen", "Kaur", "Khan",
-    "Kim", "Kowalski", "Larsen", "Lee", "Lopez", "Martin", "Mensah", "Moreau", "Müller", "Nakamura", "Nguyen",
-    "Novak", "Okafor", "Olsen", "Patel", "Pereira", "Petrov", "Quinn", "Rossi", "Santos", "Schmidt", "Silva",
-    "Singh", "Smith", "Tanaka", "Taylor", "Van Dijk", "Wagner", "Walsh", "Wang", "Weber", "Williams", "Wójcik",
-    "Yilmaz", "Young", "Zhang",
-]
-# Communities: (name, visibility, audience, external kinds, theme, home units or "*", purpose)
-TOPICAL = [
-    (
-        "Product Ideas", "open", "internal", [], "product",
-        ["Product Management", "Engineering", "Customer Success"], "Ideas for what we build next.",
-    ),
-    (
-        "Engineering Guild", "open", "internal", [], "engineering",
-        ["Engineering", "Platform Engineering", "Data & Analytics"], "Craft, tools and practices.",
-    ),
-    (
-        "Data Science Guild", "open", "internal", [], "data", ["Data & Analytics", "Engineering"],
-        "Models, metrics and data quality.",
-    ),
-    (
-        "Security Champions", "open", "internal", [], "engineering",
-        ["Platform Engineering", "Engineering", "Operations"], "Keeping us and our customers safe.",
-    ),
-    (
-        "Release Train", "open", "internal", [], "engineering",
-        ["Platform Engineering", "Engineering", "Product Management"], "What ships when.",
-    ),
-    (
-        "Sales Enablement", "open", "internal", [], "sales", ["Sales", "Inside Sales", "Marketing"],
-        "Playbooks, pitches and wins.",
-    ),
-    ("Brand & Campaigns", "open", "internal", [], "marketing", ["Marketing", "Sales"], "Our voice, our campaigns."),
-    (
-        "Customer Insights", "open", "internal", [], "customer",
-        ["Customer Success", "Product Management", "Marketing"], "What customers tell us.",
-    ),
-    (
-        "Process Excellence", "open", "internal", [], "operations", ["Operations", "Supply Chain", "Finance"],
-        "Doing things better, step by step.",
-    ),
-    (
-        "Budget Planning", "closed", "internal", [], "finance", ["Finance", "Executive Office"],
-        "Plans, forecasts and approvals.",
-    ),
-    (
-        "Learning & Development", "open", "internal", [], "people", ["People & Culture"],
-        "Courses, mentoring and growth.",
-    ),
-    ("Onboarding Buddies", "open", "internal", [], "people", ["People & Culture"], "Helping newcomers settle."),
-    ("Remote Work", "open", "internal", [], "social", "*", "Working well from anywhere."),
-    (
-        "Sustainability Network", "open", "internal", [], "operations", ["Operations", "Supply Chain"],
-        "Greener operations.",
-    ),
-    ("Running Club", "open", "internal", [], "social", "*", "Lunchtime runs and races."),
-    ("Book Club", "open", "internal", [], "social", "*", "One book a month."),
-    (
-        "Innovation Lab", "open", "internal", [], "product",
-        ["Product Management", "Engineering", "Data & Analytics"], "Experiments and prototypes.",
-    ),
-    (
-        "Customer Voice", "open", "mixed", ["customer"], "customer", ["Customer Success", "Product Management"],
-        "Customers and our teams in one conversation.",
-    ),
-    (
-        "Support Q&A", "open", "mixed", ["customer"], "customer", ["Customer Success", "Platform Engineering"],
-        "Ask us anything about the product.",
-    ),
-    (
-        "Beta Program", "closed", "mixed", ["customer", "partner"], "product",
-        ["Product Management", "Engineering"], "Early access and feedback.",
-    ),
-    ("Partner Network", "open", "mixed", ["partner"], "sales", ["Sales", "Marketing"], "Our partners and us."),
-    (
-        "Partner Solutions Desk", "closed", "mixed", ["partner"], "sales",
-        ["Sales", "Inside Sales", "Engineering"], "Joint solutions and deals.",
-    ),
-    (
-        "Supplier Hub", "open", "mixed", ["supplier"], "operations", ["Supply Chain", "Operations"],
-        "Working with our suppliers.",
-    ),
-    (
-        "Supplier Quality Council", "closed", "mixed", ["supplier"], "operations", ["Supply Chain"],
-        "Quality reviews with key suppliers.",
-    ),
-    (
-        "Investor Relations", "closed", "mixed", ["shareholder"], "finance", ["Finance", "Executive Office"],
-        "Results and questions from shareholders.",
-    ),
-    (
-        "Open Forum", "open", "mixed", ["customer", "partner", "supplier", "shareholder", "public"], "company",
-        ["Marketing", "Customer Success"], "Everyone who cares about Northwind.",
-    ),
-]
-CLOSED_UNIT_ROOMS = {'Finance', 'Executive Office', 'People & Culture'}
-SUBJECTS = {
-    "company": [
-        "our strategy for next year", "the quarterly results", "the new office opening", "our values",
-        "the all-hands agenda", "the customer promise", "how we make decisions", "the annual survey",
-    ],
-    "engineering": [
-        "the deployment pipeline", "flaky integration tests", "the API versioning plan", "on-call rotations",
-        "the database upgrade", "code review habits", "the build times", "observability dashboards",
-        "the mobile release",
-    ],
-    "data": [
-        "the churn model", "data quality checks", "the metrics catalogue", "dashboard performance",
-        "the forecasting approach", "experiment design", "the warehouse migration",
-    ],
-    "product": [
-        "the roadmap for next quarter", "the onboarding flow", "pricing tiers", "the beta feedback",
-        "feature requests from retail customers", "the search experience", "usage analytics",
-    ],
-    "sales": [
-        "the renewal playbook", "pipeline reviews", "the new pricing deck", "partner-sourced deals",
-        "competitive objections", "the enterprise pilot", "territory planning",
-    ],
-    "marketing": [
-        "the spring campaign", "our brand guidelines", "the customer stories series", "event planning",
-        "newsletter results", "the website refresh",
-    ],
-    "customer": [
-        "response times", "the support knowledge base", "invoice exports", "single sign-on setup",
-        "data import errors", "the mobile app sync", "user permissions", "report scheduling",
-    ],
-    "operations": [
-        "supplier lead times", "the warehouse layout", "packaging waste", "freight costs", "quality audits",
-        "the new planning tool", "safety checks",
-    ],
-    "finance": [
-        "the budget cycle", "expense approvals", "the audit timeline", "the forecast update", "travel policy",
-        "invoice processing",
-    ],
-    "people": [
-        "the mentoring programme", "the hiring plan", "learning budgets", "the onboarding checklist",
-        "flexible hours", "the engagement survey",
-    ],
-    "social": [
-        "the charity run", "favourite podcasts", "home office setups", "this month's book", "the summer party",
-        "volunteering days",
-    ],
-}
-THEME_TOPICS = {
-    "company": [
-        "strategy", "results", "values", "allhands",
-    ],
-    "engineering": [
-        "release", "security", "api", "performance", "devops",
-    ],
-    "data": [
-        "data-quality", "metrics", "ai", "forecasting",
-    ],
-    "product": [
-        "roadmap", "feedback", "beta", "pricing", "ux",
-    ],
-    "sales": [
-        "pipeline", "renewals", "partnerships", "pricing",
-    ],
-    "marketing": [
-        "campaigns", "brand", "events", "stories",
-    ],
-    "customer": [
-        "support", "onboarding", "integration", "feedback",
-    ],
-    "operations": [
-        "logistics", "quality", "sustainability", "automation",
-    ],
-    "finance": [
-        "budget", "compliance", "forecasting",
-    ],
-    "people": [
-        "hiring", "learning", "wellbeing", "diversity",
-    ],
-    "social": [
-        "wellbeing", "remote-work", "community",
-    ],
-}
-OPENERS = [
-    "Sharing a few thoughts on {s}.", "Has anyone looked at {s} lately?", "A quick update on {s}.",
-    "I would like to start a conversation about {s}.", "Here is what we learned about {s} this week.",
-    "We have been rethinking {s}.", "Some good news about {s}.", "I keep hearing questions about {s}.",
-]
-DETAILS = [
-    "We tried a small pilot first and the results look promising.", "The numbers from last month surprised me.",
-    "There are two options on the table and both have trade-offs.",
-    "It took longer than planned, mostly because of dependencies on other teams.",
-    "Customers mentioned it in three calls this week.", "The draft is in the shared folder; comments are welcome.",
-    "We measured before and after, and the difference is clear.", "A few people already volunteered to help.",
-    "The old way worked, but it does not scale with our growth.",
-    "Nothing is decided yet; this is an early sketch.", "We need input from sales and support before we commit.",
-    "It is a small change with a big effect on daily work.",
-]
-CLOSERS = [
-    "What do you think?", "Happy to hear other views.", "Let me know if you want to help.",
-    "Comments welcome before Friday.", "Thanks to everyone who contributed.", "More soon.",
-]
-Q_TITLES = [
-    "How do we handle {s}?", "Where can I find the latest on {s}?", "Who owns {s}?",
-    "Is there a workaround for {s}?", "Any advice on {s}?", "What changed with {s}?",
-]
-Q_BODIES = [
-    "I am trying to understand {s} and could not find an answer in the docs.",
-    "Quick question about {s}: is there a recommended approach?",
-    "We are planning work that depends on {s}. Who can help?",
-]
-CUSTOMER_Q = [
-    "Our team at {org} is seeing a problem with {s}. Is this a known issue?",
-    "At {org} we rely on {s} every day. How should we set it up for a second site?",
-    "Since last week {s} behaves differently for us at {org}. Can someone take a look?",
-]
-A_TITLES = [
-    "Update: {S}", "Announcing changes to {s}", "{S}: what happens next", "News about {s}",
-]
-A_BODIES = [
-    "I am pleased to share news about {s}.", "Starting next month, {s} changes for everyone.",
-    "Thank you all for the work on {s}; here is where we stand.",
-]
-D_TITLES = [
-    "Thoughts on {s}", "Let's talk about {s}", "{S}: lessons so far", "Ideas for {s}", "Improving {s}",
-]
-REPLIES = [
-    "Agreed, this matches what we see.", "I can help with this.", "We ran into the same thing last quarter.",
-    "Thanks for sharing!", "Could you say more about the timeline?", "This is exactly what customers ask about.",
-    "Good point. Our team has notes on this.", "Interesting, I had not thought of that.",
-    "Can we discuss this in the next review?", "Counting me in.", "I would add one thing: keep it simple.",
-    "Nice work, everyone.",
-]
-ANSWERS = [
-    "You can find it in the knowledge base under {s}.",
-    "The owner is the {unit} team; they answered a similar question last week.",
-    "Try re-running the export; that fixed it for us.", "There is a fix on the way; it ships next week.",
-    "Yes, that is expected. The setting moved to the admin page.",
-    "I checked with the team: it is a known issue and we are on it.",
-]
-# fmt: on
-REACTION_KINDS = ["like", "insightful", "celebrate", "support", "curious"]
-REACTION_CUM = list(itertools.accumulate([60, 12, 10, 10, 8]))
-ANNOUNCE_REACTION_CUM = list(itertools.accumulate([45, 8, 35, 10, 2]))
-
-LINK_REL = 'rel="nofollow noopener noreferrer"'
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def compose(paragraphs: list[list[tuple[str, str]]]) -> tuple[str, str]:
-    """Markdown source and its HTML, built together from text/mention/topic segments.
-
-    The generator only writes plain sentences, @handles and #topics, so this gives exactly
-    what conversations.text.render() would (a test checks that) at a fraction of the cost.
-    """
-    body: list[str] = []
-    out: list[str] = []
-    for para in paragraphs:
-        src: list[str] = []
-        htm: list[str] = []
-        for kind, value in para:
-            if kind == "text":
-                src.append(value)
-                htm.append(_esc(value))
-            elif kind == "mention":
-                src.append(f"@{value}")
-                htm.append(f'<a href="/people/{value}/" class="mention" {LINK_REL}>@{value}</a>')
-            else:
-                src.append(f"#{value}")
-                htm.append(f'<a href="/topics/{value}/" class="topic" {LINK_REL}>#{value}</a>')
-        body.append("".join(src))
-        out.append(f"<p>{''.join(htm)}</p>\n")
-    return "\n\n".join(body), "".join(out)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -553,7 +125,7 @@ class _Person:
     id: int
     handle: str
     name: str
-    stakeholder: str = "employee"
+    stakeholder: str = Stakeholder.EMPLOYEE.value
     organisation: str = ""
     unit: int = -1  # index into UNITS
     level: int | None = None
@@ -709,7 +281,7 @@ class _Generator:
             person(name(), stakeholder=kind, organisation=org)
 
         # Activity: heavy-tailed, with many lurkers; brokers talk across units; leaders rarely reply.
-        emp = [p for p in self.people if p.stakeholder == "employee" and p.unit >= 0]
+        emp = [p for p in self.people if p.stakeholder == Stakeholder.EMPLOYEE and p.unit >= 0]
         for p in self.people:
             w = rng.lognormvariate(0.0, 1.3)
             if rng.random() < 0.35:
@@ -719,7 +291,7 @@ class _Generator:
             if p.leader:
                 p.post_w = max(w, 2.0) * 1.5
                 p.reply_w = w * 0.06
-            if p.stakeholder != "employee":
+            if p.stakeholder != Stakeholder.EMPLOYEE:
                 p.post_w *= 0.8
                 p.reply_w *= 0.5
         for p in rng.sample([p for p in emp if p.level in (3, 4)], max(3, len(emp) // 40)):
@@ -758,7 +330,7 @@ class _Generator:
             login = p.handle in (DEMO_LOGIN, ADMIN_LOGIN)
             domain = (
                 COMPANY_DOMAIN
-                if p.stakeholder == "employee"
+                if p.stakeholder == Stakeholder.EMPLOYEE
                 else (slugify(p.organisation) + ".example" if p.organisation else "mail.example")
             )
             staff = p.handle == ADMIN_LOGIN
@@ -829,7 +401,7 @@ class _Generator:
             self.communities.append(c)
         by_name = {c.name: c for c in self.communities}
         people = self.people
-        employees = [p for p in people if p.stakeholder == "employee" and p.handle != ADMIN_LOGIN]
+        employees = [p for p in people if p.stakeholder == Stakeholder.EMPLOYEE and p.handle != ADMIN_LOGIN]
 
         def add(p: _Person, c: _Community) -> None:
             if p.index in c.joined:
@@ -890,7 +462,7 @@ class _Generator:
         for p in rng.sample([p for p in employees if p.level in (2, 3, 4)], min(14, len(employees) // 10)):
             add(p, falcon)
         for p in people:
-            if p.stakeholder == "employee":
+            if p.stakeholder == Stakeholder.EMPLOYEE:
                 continue
             fitting = [c for c in self.communities if p.stakeholder in c.kinds]
             rng.shuffle(fitting)
@@ -956,7 +528,7 @@ class _Generator:
         for c in self.communities:
             pop = [pi for pi in c.members if people[pi].reply_w > 0]
             self.pool_all.append(self._cum(pop, lambda pi: people[pi].reply_w))
-            emp = [pi for pi in pop if people[pi].stakeholder == "employee"]
+            emp = [pi for pi in pop if people[pi].stakeholder == Stakeholder.EMPLOYEE]
             self.pool_emp.append(self._cum(emp, lambda pi: people[pi].reply_w))
             units: dict[int, list[int]] = {}
             for pi in pop:
@@ -1052,7 +624,7 @@ class _Generator:
                         w = 4.0 if a.leader else 0.15
                     elif c.index == a.unit:
                         w = 5.0
-                    elif a.stakeholder != "employee":
+                    elif a.stakeholder != Stakeholder.EMPLOYEE:
                         w = 2.0
                     elif c.audience == "mixed":
                         w = 0.6
@@ -1069,7 +641,7 @@ class _Generator:
                 kind = "announcement"
             elif moderates and r < 0.05:
                 kind = "announcement"
-            elif a.stakeholder != "employee":
+            elif a.stakeholder != Stakeholder.EMPLOYEE:
                 kind = "question" if r < 0.7 else "discussion"
             elif r < 0.2:
                 kind = "question"
@@ -1079,7 +651,7 @@ class _Generator:
             t = self.moment(lo, self.end - 600)
             weight = rng.lognormvariate(0.0, 0.9)
             weight *= {"announcement": 0.35, "question": 1.3, "discussion": 1.0}[kind]
-            if kind == "question" and a.stakeholder != "employee" and rng.random() < 0.2:
+            if kind == "question" and a.stakeholder != Stakeholder.EMPLOYEE and rng.random() < 0.2:
                 weight = 0.0  # nobody answers some customers: the insights should show it
             weight *= min(1.0, (self.end - t) / (3 * 86400))  # late threads have had less time
             roots.append((t, a.index, c.index, kind, seq, weight))
@@ -1173,7 +745,8 @@ class _Generator:
         title = ""
         first: list[tuple[str, str]] = []
         if kind == "reply":
-            if root_author and root_author.stakeholder != "employee" and author.stakeholder == "employee":
+            if (root_author and root_author.stakeholder != Stakeholder.EMPLOYEE
+                    and author.stakeholder == Stakeholder.EMPLOYEE):
                 unit = UNITS[author.unit][0] if author.unit >= 0 else "support"
                 text = rng.choice(ANSWERS).format(s=s, unit=unit)
             else:
@@ -1181,7 +754,7 @@ class _Generator:
             first.append(("text", text))
         elif kind == "question":
             title = rng.choice(Q_TITLES).format(s=s)
-            if author.stakeholder != "employee":
+            if author.stakeholder != Stakeholder.EMPLOYEE:
                 org = author.organisation or "our company"
                 first.append(("text", rng.choice(CUSTOMER_Q).format(s=s, org=org)))
             else:
@@ -1209,7 +782,7 @@ class _Generator:
                     seg.append(("text", " "))
                 seg.append(("topic", tname))
             paras.append(seg)
-        body, body_html = compose(paras)
+        body, body_html = render_segments(paras)
         return title, body, body_html
 
     def thread(self, t0: int, author: int, c: _Community, kind: str, n: int) -> int:
@@ -1217,7 +790,7 @@ class _Generator:
         rng, people, w = self.rng, self.people, self.w
         end = self.end
         root_author = people[author]
-        external_q = kind == "question" and root_author.stakeholder != "employee"
+        external_q = kind == "question" and root_author.stakeholder != Stakeholder.EMPLOYEE
         subject = rng.choice(SUBJECTS[c.theme])
         # posts: [time, author, parent position or -1, depth]
         nodes: list[list[int]] = [[t0, author, -1, 0]]
@@ -1449,16 +1022,3 @@ def _run(
     result.counts = dict(writer.counts)
     result.seconds = time.perf_counter() - started
     return result
-
-
-__all__ = [
-    "ADMIN_LOGIN",
-    "DEFAULT_END",
-    "DEMO_LOGIN",
-    "DEMO_PASSWORD",
-    "BulkWriter",
-    "DemoResult",
-    "compose",
-    "demo_password_hash",
-    "generate",
-]
