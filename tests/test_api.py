@@ -420,6 +420,24 @@ def test_every_list_walks_with_cursors(alice, bob, open_community, make_member):
     assert walk(f"/posts/{posts[0]}/revisions", "body") == ["post 4", "edit 0", "edit 1"]
 
 
+def test_directory_cursor_after_the_longest_names(alice, make_member):
+    # A page can end on any name a member may have (150 characters, any script): its cursor must
+    # stay within what the API accepts, or the next page could never be asked for.
+    for i, char in enumerate(["語", "😀", "é", '"']):
+        member = make_member(f"long{i}")
+        member.name = char * 150
+        member.save(update_fields=["name"])
+    api = Api.for_member(alice)
+    seen, cursor = [], None
+    for _ in range(10):
+        page = ok(api.get("/members", limit=1, cursor=cursor))
+        seen += [m["handle"] for m in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == ["alice", "long0", "long1", "long2", "long3"]
+
+
 # --- a real bug still answers in the error shape ------------------------------------------
 
 def test_unexpected_errors_answer_json_500(alice, open_community, monkeypatch, caplog):

@@ -13,6 +13,7 @@ import pytest
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.org import services as org
+from socialfabric.paging import MAX_CURSOR_CHARS
 from tests.test_api_helpers import Api, assert_error, ok, row_counts
 
 NO_BODY = object()
@@ -208,7 +209,13 @@ CASES: list[tuple] = [
      "invalid", "cursor"),
     ("bob", "GET", "/feed?cursor=" + b64("2024-01-01T00:00:00|5"), NO_BODY, 400, "invalid", "cursor"),
     ("bob", "GET", "/feed?cursor=" + b64("yesterday|5"), NO_BODY, 400, "invalid", "cursor"),
-    ("bob", "GET", "/feed?cursor=" + "A" * 501, NO_BODY, 422, "invalid", "cursor"),
+    ("bob", "GET", "/feed?cursor=" + "A" * (MAX_CURSOR_CHARS + 1), NO_BODY, 422, "invalid", "cursor"),
+    ("bob", "GET", "/feed?cursor=" + "A" * 501, NO_BODY, 400, "invalid", "cursor"),
+    ("bob", "GET", "/feed?cursor=" + b64(json.dumps(["2024-01-01T00:00:00", 5])), NO_BODY, 400, "invalid", "cursor"),
+    ("bob", "GET", "/feed?cursor=" + b64(json.dumps(["2024-01-01T00:00:00+00:00", 2**63])), NO_BODY, 400,
+     "invalid", "cursor"),
+    ("bob", "GET", "/members?cursor=" + b64(json.dumps(["2024-01-01T00:00:00+00:00", 5, 6])), NO_BODY, 400,
+     "invalid", "cursor"),
     ("bob", "GET", "/communities/{open}/feed?cursor=abc", NO_BODY, 400, "invalid", "cursor"),
     ("bob", "GET", "/members/alice/feed?cursor=" + b64("x|y"), NO_BODY, 400, "invalid", "cursor"),
     ("bob", "GET", "/members?cursor=garbage", NO_BODY, 400, "invalid", "cursor"),

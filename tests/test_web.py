@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,6 +16,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow
+from tests.test_api_helpers import Api, ok
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -272,6 +275,21 @@ def test_asker_accepts_an_answer(as_alice, bob, question):
     assert "Answered" in text(as_alice.get("/"))
 
 
+def test_pages_offer_only_what_the_services_accept(as_alice, alice, bob, make_member, question, open_community):
+    conv.create_reply(bob, question.id, body="Use the board")
+    # A removed question takes no accepted answer (accept_answer says 409), so the page offers none.
+    assert "Accept answer" in text(as_alice.get(f"/posts/{question.id}/"))
+    conv.remove_post(alice, question.id)
+    assert "Accept answer" not in text(as_alice.get(f"/posts/{question.id}/"))
+    # Someone outside the community reads it but gets no composer and no reply form.
+    outsider = login(make_member("dave"))
+    path = f"/communities/{open_community.slug}/"
+    assert 'id="composer"' not in text(outsider.get(path)) and 'id="composer"' in text(as_alice.get(path))
+    other = conv.create_post(alice, open_community, title="Open thread", body="Anyone?")
+    assert 'name="body"' not in text(outsider.get(f"/posts/{other.id}/"))
+    assert 'name="body"' in text(login(bob).get(f"/posts/{other.id}/"))
+
+
 def test_accepting_an_answer_to_someone_elses_question_is_403(as_bob, bob, question):
     answer = conv.create_reply(bob, question.id, body="Mine")
     assert "Accept answer" not in text(as_bob.get(f"/posts/{question.id}/"))
@@ -308,6 +326,8 @@ def test_remove_hides_text_and_history(as_alice, alice, question):
     page = text(as_alice.get(f"/posts/{question.id}/"))
     assert "This post was removed" in page
     assert "Second version" not in page and "Ask @bob" not in page and "show history" not in page
+    # The page refuses what the service refuses, with the service's status.
+    assert as_alice.get(f"/posts/{question.id}/edit/").status_code == 409
 
 
 def test_bob_cannot_remove_alices_post(as_bob, question):
@@ -457,6 +477,21 @@ def test_profile_shows_org_facts_and_follow(as_bob, alice, bob, unit):
     assert as_bob.get("/people/nobody/").status_code == 404
 
 
+def test_profile_follow_counts_match_the_api_and_count_active_members_only(as_bob, alice, bob, make_member):
+    dave, erin = make_member("dave"), make_member("erin")
+    org.follow(bob, alice)
+    org.follow(dave, alice)
+    org.follow(alice, erin)
+    org.follow(alice, bob)
+    for gone in (dave, erin):  # left the organisation: they no longer count anywhere
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+    page = text(as_bob.get("/people/alice/"))
+    web = {label: int(n) for label, n in re.findall(r"<dt>(Followers|Following)</dt><dd>(\d+)</dd>", page)}
+    api = ok(Api.for_member(bob).get("/members/alice"))
+    assert web == {"Followers": api["followers"], "Following": api["following"]} == {"Followers": 1, "Following": 1}
+
+
 def test_feed_older_link_pages_with_cursor(as_bob, bob, open_community):
     for i in range(settings.SOCIALFABRIC_PAGE_SIZE + 3):
         conv.create_post(bob, open_community, title=f"Post number {i:02d}", body="b")
@@ -525,3 +560,18 @@ def test_a_form_without_its_csrf_token_gets_a_readable_403(alice, open_community
     assert response.status_code == 403
     assert b"Reload the page and try again" in response.content
     assert b"<h1" in response.content
+
+
+# ---------------------------------------------------------------- architecture
+
+
+def test_web_views_make_no_model_queries():
+    """Pages go through the services: no module of the web layer touches a model manager."""
+    web = Path(settings.BASE_DIR) / "web"
+    offenders = []
+    for path in sorted(web.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "objects":
+                offenders.append(f"{path.relative_to(web)}:{node.lineno}")
+    assert not offenders, offenders
+    assert len(list(web.rglob("*.py"))) > 5  # the scan found the web modules

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from django.db.models import Q, QuerySet
 
 from socialfabric.communities.models import Community, Membership, Role, Visibility
-from socialfabric.errors import Forbidden, NotFound
+from socialfabric.conversations.models import Post, PostKind
+from socialfabric.errors import Conflict, Forbidden, NotFound
 from socialfabric.org.models import Member, Stakeholder
 from socialfabric.validation import is_storable, parse_id
 
@@ -286,3 +287,42 @@ def counted_in_insights_sql(column: str) -> tuple[str, list]:
 def sees_names_in_insights(member: Member) -> bool:
     """Person-level figures name people for analysts; others get stable pseudonyms."""
     return member.is_authenticated and member.is_analyst
+
+
+# --- the rules as yes/no answers, for pages that show or hide a control -----------------------
+
+
+def can_create_community(member: Member) -> bool:
+    """Employees create communities; external stakeholders do not, unless they are staff."""
+    return member.is_authenticated and (not member.is_external or member.is_staff)
+
+
+def can_post(member: Member, community: Community, kind: str = "discussion") -> bool:
+    """Whether `member` may start a thread of `kind` (or, with kind "reply", reply) in `community`.
+
+    The yes/no form of require_can_post, so a page offers exactly what the service accepts.
+    """
+    try:
+        require_can_post(member, community, kind)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def can_accept_answer(member: Member, question: Post) -> bool:
+    """The asker or a community moderator marks a reply as the answer to a live question."""
+    return (question.kind == PostKind.QUESTION and not question.is_removed and member.is_authenticated
+            and (question.author_id == member.id or can_moderate(member, question.community)))
+
+
+def require_visible_member(viewer: Member, member: Member) -> None:
+    if not can_see_member(viewer, member):
+        raise NotFound("No such member.", field="member")
+
+
+def require_can_edit_post(member: Member, post: Post) -> None:
+    """Only the author edits a post, and only while it is not removed (what edit_post decides)."""
+    if post.author_id != member.id:
+        raise Forbidden("Only the author may edit a post.", field="post")
+    if post.is_removed:
+        raise Conflict("A removed post cannot be edited.", field="post")

@@ -11,7 +11,6 @@ from ninja import Router, Status
 from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.common import ERRORS, ok, viewer
-from socialfabric.api.pagination import keyset_page
 from socialfabric.api.schemas import (
     AddMemberIn,
     CommunityIn,
@@ -32,6 +31,7 @@ from socialfabric.api.schemas import (
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community, Membership
 from socialfabric.org import services as org
+from socialfabric.paging import keyset_page
 
 router = Router()
 

@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from socialfabric.api.common import ok, viewer
-from socialfabric.api.pagination import keyset_page
 from socialfabric.api.schemas import Cursor, Id, Limit, ReportDetailOut, ReportIn, ReportPage
 from socialfabric.errors import NotFound
 from socialfabric.insights import services
 from socialfabric.insights.models import Report
 from socialfabric.org.models import Member
+from socialfabric.paging import keyset_page
 
 router = Router(tags=["insights"])
 

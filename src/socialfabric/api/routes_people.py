@@ -6,7 +6,6 @@ from ninja import Router, Status
 
 from socialfabric.api import present
 from socialfabric.api.common import ERRORS, ok, viewer
-from socialfabric.api.pagination import keyset_page
 from socialfabric.api.schemas import (
     Cursor,
     FollowOut,
@@ -29,16 +28,18 @@ from socialfabric.api.schemas import (
 )
 from socialfabric.org import services as org
 from socialfabric.org.models import Follow, Member
+from socialfabric.paging import keyset_page
 
 router = Router()
 
 
 def _profile(viewer_: Member, m: Member) -> dict:
+    followers, following = org.follow_counts(m)
     return {
         **present.member(m),
         "manager": present.member_ref(m.manager if m.manager_id and m.manager.is_active else None),
-        "followers": org.followers(m).count(),
-        "following": org.following(m).count(),
+        "followers": followers,
+        "following": following,
         "followed_by_me": viewer_.id != m.id and org.is_following(viewer_, m),
     }
 
@@ -59,7 +60,8 @@ def get_me(request: HttpRequest) -> dict:
 def list_members(request: HttpRequest, unit: Slug | None = None, stakeholder: StakeholderName | None = None,
                  q: SearchText | None = None, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
     """Active members by name; narrow by unit address, stakeholder kind or a name/handle search."""
-    rows, nxt = keyset_page(org.directory(unit=unit, stakeholder=stakeholder, q=q), ("name", "id"), cursor, limit)
+    listed = org.directory(viewer(request), unit=unit, stakeholder=stakeholder, q=q)
+    rows, nxt = keyset_page(listed, ("name", "id"), cursor, limit)
     return present.page([present.member(m) for m in rows], nxt)
 
 
@@ -115,7 +117,7 @@ def list_units(request: HttpRequest, cursor: Cursor | None = None, limit: Limit 
 def get_unit(request: HttpRequest, slug: Slug) -> dict:
     u = org.get_unit(slug)
     return {**present.unit(u), "children": [present.unit_ref(c) for c in u.children.order_by("name", "id")],
-            "member_count": org.directory(unit=u.slug).count()}
+            "member_count": org.directory(viewer(request), unit=u.slug).count()}
 
 
 # --- tokens -------------------------------------------------------------------------------

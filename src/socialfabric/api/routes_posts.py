@@ -11,7 +11,6 @@ from ninja import Router, Status
 from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.common import ok, viewer
-from socialfabric.api.pagination import keyset_page
 from socialfabric.api.schemas import (
     AnswerIn,
     Cursor,
@@ -34,6 +33,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.feed import services as feed
 from socialfabric.feed.services import annotate
 from socialfabric.org import services as org
+from socialfabric.paging import keyset_page
 
 router = Router()
 

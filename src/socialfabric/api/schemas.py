@@ -18,8 +18,7 @@ from socialfabric.communities.models import Audience, Role, Visibility
 from socialfabric.conversations.models import ROOT_KINDS, ReactionKind
 from socialfabric.insights.models import ReportStatus, Window
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
-
-MAX_ID = 2**63 - 1  # BigAutoField: larger ids would overflow in the database, not fail politely
+from socialfabric.paging import MAX_CURSOR_CHARS, MAX_ID
 
 
 def _storable(value: str) -> str:
@@ -39,7 +38,7 @@ Slug = Annotated[str, Field(min_length=1, max_length=140), AfterValidator(_stora
 Handle = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_storable)]
 SearchText = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
 TopicName = Annotated[str, Field(min_length=1, max_length=65), AfterValidator(_storable)]
-Cursor = Annotated[str, Field(max_length=500), AfterValidator(_storable)]
+Cursor = Annotated[str, Field(max_length=MAX_CURSOR_CHARS), AfterValidator(_storable)]
 Limit = Annotated[int, Field(ge=1, le=settings.SOCIALFABRIC_MAX_PAGE_SIZE)]
 
 # The vocabularies come from the domain's own choices: one list of words, never restated here.

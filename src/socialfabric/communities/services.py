@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -44,7 +44,7 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
         raise InvalidInput("An internal community admits no external stakeholders.", field="external_kinds")
     if audience == Audience.MIXED and not kinds:
         raise InvalidInput("A mixed community lists the external stakeholder kinds it admits.", field="external_kinds")
-    if member.is_external and not member.is_staff:
+    if not access.can_create_community(member):
         raise Forbidden("Only employees create communities.", field=None)
     slug = slugify(slug if isinstance(slug, str) and slug else name)[:140]
     if not slug:
@@ -226,3 +226,59 @@ def roles_of(member: Member, community_ids: list[int]) -> dict[int, str]:
         return {}
     return dict(Membership.objects.filter(member=member, community_id__in=community_ids)
                 .values_list("community_id", "role"))
+
+
+# Reads for the web pages. Each answers one question a page asks, with the rule it needs.
+
+def my_communities(member: Member) -> QuerySet[Community]:
+    """The communities the member belongs to, by name."""
+    return Community.objects.filter(id__in=access.member_community_ids(member)).order_by("name")
+
+
+def listing(member: Member) -> tuple[list[Community], list[Community]]:
+    """The communities the member may see, by name: (theirs, the others).
+
+    Each carries `is_mine` and `is_pending` (asked to join, not yet decided).
+    """
+    mine_ids = access.member_community_ids(member)
+    pending = pending_community_ids(member)
+    visible = list(access.visible_communities(member).order_by("name"))
+    for c in visible:
+        c.is_mine, c.is_pending = c.id in mine_ids, c.id in pending
+    return [c for c in visible if c.is_mine], [c for c in visible if not c.is_mine]
+
+
+def pending_community_ids(member: Member) -> set[int]:
+    """Communities the member has asked to join and no moderator has decided on yet."""
+    if not member.is_authenticated:
+        return set()
+    return set(JoinRequest.objects.filter(member=member, status=JoinRequest.Status.PENDING)
+               .values_list("community_id", flat=True))
+
+
+def my_pending_request(member: Member, community: Community) -> JoinRequest | None:
+    """The member's own undecided request to join this community, if any."""
+    if not member.is_authenticated:
+        return None
+    return JoinRequest.objects.filter(community=community, member=member,
+                                      status=JoinRequest.Status.PENDING).first()
+
+
+def get_request(community: Community, request_id: object) -> JoinRequest:
+    """A join request by id, NotFound unless it is a request to join `community`.
+
+    A page acting on /communities/<slug>/requests/<id>/ must not decide another community's request.
+    """
+    request_id = parse_id(request_id, field="request", message="No such request.")
+    req = JoinRequest.objects.filter(id=request_id, community=community).first()
+    if req is None:
+        raise NotFound("No such request.", field="request")
+    return req
+
+
+def stewards(viewer: Member, community: Community) -> QuerySet[Membership]:
+    """The community's owners and moderators, by role, then name: whom to ask about it."""
+    if not access.can_see_community(viewer, community):
+        raise NotFound("No such community.", field="community")
+    return (Membership.objects.filter(community=community, role__in=[Role.OWNER, Role.MODERATOR])
+            .select_related("member").order_by("role", "member__name"))

@@ -148,10 +148,7 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
 @transaction.atomic
 def edit_post(member: Member, post_id: int, *, body: object, title: object = None) -> Post:
     post = get_readable_post(member, post_id)
-    if post.author_id != member.id:
-        raise Forbidden("Only the author may edit a post.", field="post")
-    if post.is_removed:
-        raise Conflict("A removed post cannot be edited.", field="post")
+    access.require_can_edit_post(member, post)
     body = clean_body(body)
     new_title = clean_title(title) if title is not None else post.title
     if post.parent_id is not None and new_title:
@@ -291,3 +288,17 @@ def revisions(member: Member, post_id: int):
     if post.is_removed and post.author_id != member.id and not access.can_moderate(member, post.community):
         raise Forbidden("Only the author and moderators see a removed post's history.", field="post")
     return PostRevision.objects.filter(post=post).select_related("edited_by")
+
+
+def histories(posts: list[Post]) -> dict[int, list[PostRevision]]:
+    """Earlier versions of each edited post among `posts` (already readable), oldest first, by post id.
+
+    Removed posts get none: a removal stores the removed text as a revision, and showing it
+    would undo the removal (the author and moderators read it through `revisions`).
+    """
+    edited = [p.id for p in posts if p.edited_at and not p.is_removed]
+    history: dict[int, list[PostRevision]] = {}
+    if edited:
+        for rev in PostRevision.objects.filter(post_id__in=edited).order_by("replaced_at", "id"):
+            history.setdefault(rev.post_id, []).append(rev)
+    return history

@@ -1,26 +1,23 @@
 """Feeds: threads newest activity first, keyset (cursor) pagination, no OFFSET.
 
-The cursor is an opaque token for (last_activity_at, id) of the last item seen;
+The cursor (paging's codec) is an opaque token for (last_activity_at, id) of the last item seen;
 the next page is the threads strictly after it in (last_activity_at desc, id desc)
 order, which the partial indexes on Post serve directly.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from socialfabric import access
+from socialfabric import access, paging
 from socialfabric.communities.models import Community
 from socialfabric.conversations.models import Post, Reaction, ReactionKind, Topic
-from socialfabric.errors import InvalidInput, NotFound
+from socialfabric.errors import NotFound
 from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 from socialfabric.validation import is_storable
 
@@ -105,45 +102,6 @@ class FeedPage:
     next_cursor: str | None
 
 
-def encode_cursor(post: Post | ThreadSummary) -> str:
-    raw = f"{post.last_activity_at.isoformat()}|{post.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        if not isinstance(cursor, str) or len(cursor) > 200:
-            raise ValueError
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, ident = raw.split("|")
-        when = datetime.fromisoformat(stamp)
-        if when.tzinfo is None:
-            raise ValueError
-        # Normalise to UTC here: a far-off offset (year 1 at +05:00) would overflow later, in the query.
-        when = when.astimezone(UTC)
-        n = int(ident)
-        if not 0 <= n < 2**63:
-            raise ValueError
-        return when, n
-    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput("The cursor is not one this server gave out.", field="cursor") from None
-
-
-def page_size(limit: object) -> int:
-    if limit is None or limit == "":
-        return settings.SOCIALFABRIC_PAGE_SIZE
-    # Only ints and digit strings: int() would truncate 2.5, take True as 1 and overflow on inf.
-    if isinstance(limit, bool) or not isinstance(limit, int | str):
-        raise InvalidInput("The limit must be a whole number.", field="limit")
-    try:
-        n = int(limit)
-    except ValueError:
-        raise InvalidInput("The limit must be a whole number.", field="limit") from None
-    if not 1 <= n <= settings.SOCIALFABRIC_MAX_PAGE_SIZE:
-        raise InvalidInput(f"The limit must be between 1 and {settings.SOCIALFABRIC_MAX_PAGE_SIZE}.", field="limit")
-    return n
-
-
 def threads() -> QuerySet[Post]:
     return Post.objects.filter(parent__isnull=True).order_by("-last_activity_at", "-id")
 
@@ -202,7 +160,7 @@ def page_sql(viewer: Member, where: str, params: list, cursor: str | None, n: in
     sql = _SELECT + where
     params = [viewer.id or 0, *params]
     if cursor is not None and cursor != "":  # a non-string cursor is bad input, not "no cursor"
-        when, ident = decode_cursor(cursor)
+        when, ident = paging.decode_feed_cursor(cursor)
         stamp = connection.ops.adapt_datetimefield_value(when)
         sql += _AFTER
         params += [stamp, stamp, ident]
@@ -210,7 +168,7 @@ def page_sql(viewer: Member, where: str, params: list, cursor: str | None, n: in
 
 
 def page(member: Member, where: str, params: list, cursor: str | None, limit: object) -> FeedPage:
-    n = page_size(limit)
+    n = paging.page_size(limit)
     sql, params = page_sql(member, where, params, cursor, n)
     with connection.cursor() as db:
         db.execute(sql, params)
@@ -231,7 +189,10 @@ def page(member: Member, where: str, params: list, cursor: str | None, limit: ob
             mine=sorted(k for i, k in enumerate(_KINDS) if mask & (1 << i)),
         ))
     more = len(rows) > n
-    return FeedPage(items=items, next_cursor=encode_cursor(items[-1].post) if more else None)
+    if not more:
+        return FeedPage(items=items, next_cursor=None)
+    last = items[-1].post
+    return FeedPage(items=items, next_cursor=paging.encode_feed_cursor(last.last_activity_at, last.id))
 
 
 def annotate(member: Member, posts: list) -> list[FeedItem]:

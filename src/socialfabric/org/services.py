@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from socialfabric import activity
+from socialfabric import access, activity
 from socialfabric.activity.models import ObjectType, Verb
+from socialfabric.communities.models import Community
 from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.org.models import AccessToken, Follow, Member, Stakeholder, Unit
 from socialfabric.validation import check_storable, is_storable, parse_id
@@ -108,11 +109,12 @@ def signed_out(member: Member) -> None:
 
 
 # Listings for the API and the web pages. They return ordered-free querysets: callers page
-# them with keyset cursors. Profiles are visible to every signed-in member, so no viewer filter.
+# them with keyset cursors (socialfabric.paging).
 
-def directory(*, unit: object = None, stakeholder: object = None, q: object = None) -> QuerySet[Member]:
-    """Active members, narrowed by unit slug, stakeholder kind and a name or handle search."""
-    qs = Member.objects.filter(is_active=True).select_related("unit")
+def directory(viewer: Member, *, unit: object = None, stakeholder: object = None,
+              q: object = None) -> QuerySet[Member]:
+    """The members `viewer` may see, narrowed by unit slug, stakeholder kind and a name or handle search."""
+    qs = Member.objects.visible_to(viewer).select_related("unit")
     if unit not in (None, ""):
         if not isinstance(unit, str) or not is_storable(unit):
             raise InvalidInput("The unit must be a unit's address.", field="unit")
@@ -157,3 +159,29 @@ def get_unit(slug: object) -> Unit:
     if unit is None:
         raise NotFound("No such unit.", field="unit")
     return unit
+
+
+def follow_counts(member: Member) -> tuple[int, int]:
+    """(followers, following), counting active members only, as the lists above show them."""
+    return followers(member).count(), following(member).count()
+
+
+def reports_of(member: Member) -> QuerySet[Member]:
+    """The active members who report to `member`, by name."""
+    return Member.objects.filter(manager=member, is_active=True).order_by("name")
+
+
+def unit_members(unit: Unit, *, first: int) -> tuple[list[Member], int]:
+    """The first `first` active members of a unit, by level, then name, and how many there are in all."""
+    members = Member.objects.filter(unit=unit, is_active=True)
+    return list(members.order_by("level", "name")[:first]), members.count()
+
+
+def unit_children(unit: Unit) -> QuerySet[Unit]:
+    """The units directly under `unit`, by name."""
+    return Unit.objects.filter(parent=unit).order_by("name")
+
+
+def communities_of(viewer: Member, member: Member) -> QuerySet[Community]:
+    """The communities `member` belongs to that `viewer` may know exist, by name (a profile's list)."""
+    return access.visible_communities(viewer).filter(memberships__member=member).order_by("name")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from socialfabric.org.models import Stakeholder, Unit
+from socialfabric.org import services as org
+from socialfabric.org.models import Stakeholder
 
 
 class SignInForm(AuthenticationForm):
@@ -29,7 +30,7 @@ class DirectoryForm(forms.Form):
     """The people directory's search and filters (GET)."""
 
     q = forms.CharField(label="Name or handle", required=False, max_length=100)
-    unit = forms.ModelChoiceField(label="Unit", required=False, queryset=Unit.objects.all(),
+    unit = forms.ModelChoiceField(label="Unit", required=False, queryset=org.units(),
                                   to_field_name="slug", empty_label="All units")
     stakeholder = forms.ChoiceField(label="Stakeholder", required=False,
                                     choices=[("", "All stakeholders"), *Stakeholder.choices])

@@ -21,7 +21,7 @@ from socialfabric.errors import DomainError
 from socialfabric.insights import services
 from socialfabric.insights.analysis import html as charts
 from socialfabric.insights.models import Report, Window
-from socialfabric.web.views import is_htmx, member_view, post_only
+from socialfabric.web.views.plumbing import is_htmx, member_view, post_only
 
 POLL = "3s"
 

@@ -1,0 +1,89 @@
+"""People, units and topics: the directory, profiles and follows, a unit's page, a topic's feed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from socialfabric import access, paging
+from socialfabric.errors import InvalidInput
+from socialfabric.feed import services as feed
+from socialfabric.org import services as org
+from socialfabric.web.forms import DirectoryForm
+from socialfabric.web.views.plumbing import cursor_of, feed_context, member_view, post_only
+
+# A unit's page shows this many of its people; the directory, filtered by the unit, lists them all.
+UNIT_ROSTER_SIZE = 50
+
+
+@member_view
+def people(request: HttpRequest) -> HttpResponse:
+    form = DirectoryForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # An unknown unit or kind in the address: say so rather than silently show everyone.
+        first = next(iter(form.errors.items()))
+        raise InvalidInput(f"{form.fields[first[0]].label}: {first[1][0]}", field=first[0])
+    data = form.cleaned_data if form.is_bound else {}
+    unit = data.get("unit")
+    listed = org.directory(request.user, q=data.get("q", ""), unit=unit.slug if unit else None,
+                           stakeholder=data.get("stakeholder", ""))
+    found, next_cursor = paging.keyset_page(listed, ("name", "id"), cursor_of(request), paging.DIRECTORY_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(request, "socialfabric/people.html",
+                  {"nav": "people", "form": form, "people": found, "next_cursor": next_cursor,
+                   "query": query.urlencode(), "filtered": bool(query)})
+
+
+@member_view
+def person(request: HttpRequest, handle: str) -> HttpResponse:
+    viewer = request.user
+    member = org.get_member(handle)
+    access.require_visible_member(viewer, member)
+    followers, follows = org.follow_counts(member)
+    ctx = {
+        "nav": "people", "person": member, "is_me": member.id == viewer.id,
+        "following": org.is_following(viewer, member),
+        "followers": followers, "follows": follows,
+        "reports": org.reports_of(member),
+        "their_communities": org.communities_of(viewer, member),
+        **feed_context(feed.profile_feed(viewer, member, cursor_of(request))),
+    }
+    return render(request, "socialfabric/person.html", ctx)
+
+
+@member_view
+@post_only
+def person_follow(request: HttpRequest, handle: str) -> HttpResponse:
+    member = org.get_member(handle)
+    org.follow(request.user, member)
+    messages.success(request, f"You follow {member.name}: their posts in communities you can read "
+                              "come to your home feed.")
+    return redirect("web:person", handle=member.handle)
+
+
+@member_view
+@post_only
+def person_unfollow(request: HttpRequest, handle: str) -> HttpResponse:
+    member = org.get_member(handle)
+    org.unfollow(request.user, member)
+    messages.success(request, f"You no longer follow {member.name}.")
+    return redirect("web:person", handle=member.handle)
+
+
+@member_view
+def unit(request: HttpRequest, slug: str) -> HttpResponse:
+    found = org.get_unit(slug)
+    roster, headcount = org.unit_members(found, first=UNIT_ROSTER_SIZE)
+    ctx = {"nav": "people", "unit": found, "people": roster, "people_count": headcount,
+           "children": org.unit_children(found),
+           **feed_context(feed.unit_feed(request.user, found, cursor_of(request)))}
+    return render(request, "socialfabric/unit.html", ctx)
+
+
+@member_view
+def topic(request: HttpRequest, name: str) -> HttpResponse:
+    # NotFound also when the topic is used only where this member cannot read (no leak).
+    page = feed.topic_feed(request.user, name, cursor_of(request))
+    return render(request, "socialfabric/topic.html", {"topic": name.lower().lstrip("#"), **feed_context(page)})
