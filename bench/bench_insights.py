@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from socialfabric.org.stakeholders import Stakeholder
+
+EMPLOYEE = Stakeholder.EMPLOYEE.value
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / "data"
 
@@ -36,7 +39,7 @@ def generate(people: int, interactions: int, seed: int = 1) -> tuple[Path, Path]
     unit = rng.integers(0, n_units, people)
     team = unit * 100 + rng.integers(0, 100, people)  # ~10 people per team
     level = np.minimum(6, 1 + rng.geometric(0.45, people))
-    stake = np.where(rng.random(people) < 0.9, "employee",
+    stake = np.where(rng.random(people) < 0.9, EMPLOYEE,
                      rng.choice(["customer", "partner", "supplier"], people))
     ids = np.char.add("p", np.arange(people).astype(str))
     with ppath.open("w", newline="") as f:
@@ -44,7 +47,7 @@ def generate(people: int, interactions: int, seed: int = 1) -> tuple[Path, Path]
         w.writerow(["id", "unit", "level", "stakeholder", "manager", "email"])
         for i in range(people):
             mgr = ids[i - 1] if i and level[i] > 1 else ""
-            unit_name = f"Unit {unit[i]:03d}" if stake[i] == "employee" else ""
+            unit_name = f"Unit {unit[i]:03d}" if stake[i] == EMPLOYEE else ""
             w.writerow([ids[i], unit_name, level[i], stake[i], mgr, f"{ids[i]}@example.org"])
     # Heavy-tailed activity: a few people start most interactions.
     activity = rng.pareto(1.2, people) + 0.05

@@ -10,8 +10,3 @@ htmx it swaps a fragment instead. One module per area:
 - people: the directory, profiles, follows, units, topics
 - account: sign in and out, personal access tokens
 """
-
-from socialfabric.web.views.plumbing import csrf_failure
-
-# settings.CSRF_FAILURE_VIEW names "socialfabric.web.views.csrf_failure".
-__all__ = ["csrf_failure"]
