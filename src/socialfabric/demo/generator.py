@@ -580,7 +580,7 @@ class _Generator:
                 self.result.follows += 1
         self.progress("follows", 1, 1)
 
-    # --- events ---
+    # --- the activity stream ---
 
     def event(
         self, verb: str, actor: int, target: int | None, community_id: int | None, t: int,
@@ -786,7 +786,7 @@ class _Generator:
         return title, body, body_html
 
     def thread(self, t0: int, author: int, c: _Community, kind: str, n: int) -> int:
-        """Write one thread: the root, n replies, reactions, mentions, topics and events."""
+        """Write one thread: the root, n replies, reactions, mentions, topics and activity rows."""
         rng, people, w = self.rng, self.people, self.w
         end = self.end
         root_author = people[author]

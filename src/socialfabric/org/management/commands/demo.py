@@ -67,7 +67,7 @@ class Command(BaseCommand):
             f"Demo organisation ready in {result.seconds:.1f} s: {result.members} members, {result.units} units, "
             f"{result.communities} communities, {result.memberships} memberships, {result.follows} follows, "
             f"{result.threads} threads + {result.replies} replies, {result.reactions} reactions, "
-            f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} events."
+            f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows."
         )
         self.stdout.write(
             f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   analyst: {demo.ADMIN_LOGIN} / {demo.DEMO_PASSWORD}"
