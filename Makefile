@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/socialfabric
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
+.PHONY: run dev test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
 
 $(BIN)/socialfabric: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +17,20 @@ $(BIN)/socialfabric: pyproject.toml
 
 venv: $(BIN)/socialfabric
 
+# The production profile (DEBUG off, a SECRET_KEY made once and kept in var/secret_key),
+# gunicorn and the background worker: what an organisation runs, on this machine.
 run: venv
+	export DJANGO_SETTINGS_MODULE=socialfabric.settings.production && \
+	$(BIN)/socialfabric migrate --noinput && \
+	$(BIN)/socialfabric demo --if-empty --members 2000 --seed 1 --until $$(date -u +%F) && \
+	echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric; admin / socialfabric also sees Insights)" && \
+	$(BIN)/socialfabric serve --host 127.0.0.1 --port 8000
+
+# Development: Django's autoreloading server with DEBUG on (local profile).
+dev: venv
 	$(BIN)/socialfabric migrate --noinput
 	$(BIN)/socialfabric demo --if-empty --members 2000 --seed 1 --until $$(date -u +%F)
-	@echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric; admin / socialfabric also sees Insights)"
-	$(BIN)/socialfabric runserver 127.0.0.1:8000
+	DEBUG=true $(BIN)/socialfabric runserver 127.0.0.1:8000
 
 demo: venv
 	$(BIN)/socialfabric migrate --noinput

@@ -47,7 +47,7 @@ def fmt(values: list[float]) -> str:
 def setup_django(db_path: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ["SOCIALFABRIC_VAR"] = str(DATA)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only")
     import django

@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500_000)
     parser.add_argument("--skip-networkx", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
     start = time.perf_counter()
     ppath, ipath = generate(args.people, args.interactions)
     print(f"data: {ppath.name}, {ipath.name} ({ipath.stat().st_size / 1e6:.0f} MB) "

@@ -11,7 +11,7 @@ PROBE = "import django; from django.conf import settings; print(settings.DEBUG, 
 
 def _python(code: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
-    environ.update({"SOCIALFABRIC_VAR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "socialfabric.settings",
+    environ.update({"SOCIALFABRIC_VAR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "socialfabric.settings.local",
                     **env})
     return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60)
 

@@ -10,7 +10,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
+    if os.environ["DJANGO_SETTINGS_MODULE"].endswith(".production") and not os.environ.get("SECRET_KEY"):
+        # First run of an installation given no key: make one and keep it (settings only read it).
+        from pathlib import Path
+
+        from socialfabric import secret_key
+
+        secret_key.ensure(Path(os.environ.get("SOCIALFABRIC_VAR", Path.cwd() / "var")))
     argv = list(sys.argv if argv is None else ["socialfabric", *argv])
     # `socialfabric import people FILE` reads better than `import_people FILE`.
     if len(argv) >= 3 and argv[1] == "import":

@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
 application = get_wsgi_application()
 
 # Insights reports are computed in the background of the serving process (see

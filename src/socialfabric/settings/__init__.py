@@ -1,4 +1,2 @@
-"""Settings profiles: `socialfabric.settings` is the local (development) profile; a deployment
-sets DJANGO_SETTINGS_MODULE=socialfabric.settings.production (docs/architecture.md)."""
-
-from socialfabric.settings.base import *  # noqa: F403
+"""Settings profiles: `local` (the default: development and tests) and `production`, both on
+`base`. Choose one with DJANGO_SETTINGS_MODULE (docs/architecture.md)."""

@@ -7,13 +7,19 @@ proxy's X-Forwarded-Proto header is trusted (the proxy must set it and strip it 
 
 from __future__ import annotations
 
+from socialfabric import secret_key
 from socialfabric.settings.base import *  # noqa: F403
 from socialfabric.settings.base import _bool
 
 DEBUG = False
 WHITENOISE_AUTOREFRESH = False
-if not SECRET_KEY or SECRET_KEY == "dev-only-insecure-key-change-me":  # noqa: F405
-    raise RuntimeError("SECRET_KEY must be set in production")
+# Given in the environment, or kept in the var folder (made by the `socialfabric` command on
+# first run, mode 0600): never the development key.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or secret_key.read(VAR_DIR)  # noqa: F405
+if SECRET_KEY == DEV_SECRET_KEY:  # noqa: F405
+    SECRET_KEY = ""
+if not SECRET_KEY:
+    raise RuntimeError(f"SECRET_KEY must be set in production (or kept in {secret_key.path(VAR_DIR)})")  # noqa: F405
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -25,6 +31,9 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Browsers' HSTS preload list: on with HTTPS (what `check --deploy` asks); a site that may
+# ever serve plain HTTP on a subdomain turns it off with SOCIALFABRIC_HSTS_PRELOAD=false.
+SECURE_HSTS_PRELOAD = _bool("SOCIALFABRIC_HSTS_PRELOAD", HTTPS)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

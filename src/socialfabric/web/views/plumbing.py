@@ -13,11 +13,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from socialfabric import health as checks
 from socialfabric.conversations.models import Post, ReactionKind
 from socialfabric.errors import DomainError, Forbidden, InvalidInput
 from socialfabric.feed import services as feed
@@ -121,3 +122,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if is_htmx(request):
         return htmx_error(request, err)
     return render(request, "socialfabric/error.html", {"error": err, "back": safe_next(request, "")}, status=403)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: 200 when every configured part answers, else 503.
+    No sign-in, and nothing in it that says more than up or down."""
+    healthy, parts = checks.check()
+    response = JsonResponse({"status": "ok" if healthy else "down", "checks": parts}, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
