@@ -242,7 +242,7 @@ class QuietHandler(WSGIRequestHandler):
 def serve() -> tuple[WSGIServer, int]:
     from django.core.wsgi import get_wsgi_application
 
-    # Not socialfabric.wsgi: its insights worker would compute a report during the timing.
+    # Django's bare handler on wsgiref: the per-request cost of the app, no server tuning.
     server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]

@@ -12,14 +12,6 @@ from socialfabric.org.models import Member, Unit
 _seq = itertools.count(1)
 
 
-def pytest_configure(config) -> None:
-    # No background insights worker in a test process unless a test starts one itself
-    # (a worker would queue and compute reports in the middle of other tests).
-    from django.conf import settings
-
-    settings.SOCIALFABRIC_INSIGHTS_WORKER = False
-
-
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Real hashing is deliberately slow; tests make hundreds of members."""

@@ -20,7 +20,6 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
 from socialfabric.insights import services as insights
-from socialfabric.insights import worker
 from socialfabric.org import importing
 from socialfabric.org import services as org
 from socialfabric.org.models import Follow
@@ -246,7 +245,8 @@ READS: dict[str, set[str]] = {
 }
 # The background worker's bookkeeping of report jobs (claiming, computing, requeueing): the act
 # is asking for a report, recorded by request_report; a job changing state is not a new act.
-JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue"}}
+JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue",
+                                                     "start_refresh"}}
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
 NOT_ACTS = {"socialfabric.org.services": {"authenticate_token"}}
 
@@ -402,14 +402,13 @@ def test_a_failing_consumer_neither_undoes_the_act_nor_silences_the_others(
     assert "activity consumer" in caplog.text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_requested_report_wakes_the_worker_after_commit(make_member):
+def test_a_requested_report_and_its_job_are_one_transaction(make_member):
+    from django_tasks_db.models import DBTaskResult
+
     analyst = make_member("ana", is_analyst=True)
-    worker._wake.clear()
     with pytest.raises(Boom), transaction.atomic():
         insights.request_report(analyst, insights.ReportRequest(window="quarter"))
         raise Boom
-    assert not worker._wake.is_set()  # rolled back: nothing to wake for
+    assert not DBTaskResult.objects.exists()  # rolled back: no job either
     insights.request_report(analyst, insights.ReportRequest())
-    assert worker._wake.is_set()
-    worker._wake.clear()
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [insights.compute_reports.module_path]

@@ -24,8 +24,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.insights import services as insights
 from socialfabric.org import services as org
 
-# Django's bare WSGI handler, not socialfabric.wsgi: that module also starts the insights
-# worker thread, which has no place in a test process.
+# Django's bare WSGI handler: the application under test, without a server around it.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 # Bounded: about 40 operations x (coverage phase + this many fuzzed examples) x 2 calls.

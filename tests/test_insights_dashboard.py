@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 from html import escape
 
@@ -14,11 +16,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.insights import services, worker
+from socialfabric.insights import services
 from socialfabric.insights.analysis.report import pseudonym
 from socialfabric.insights.models import Report, ReportStatus
 from socialfabric.org.models import Unit
@@ -259,18 +262,52 @@ def test_schedule_queues_a_refresh_only_when_due(analyst, settings):
     assert services.schedule_due() is None  # refresh switched off
 
 
-@pytest.mark.django_db(transaction=True)  # the loop closes its connections after each round
-def test_worker_loop_runs_the_schedule_and_the_queue(activity, settings):
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
+def test_the_worker_runs_the_schedule_and_the_queue(activity, settings):
+    """`socialfabric worker --batch`: the start hook begins the refresh chain, the refresh queues
+    the scheduled report with its job, the job computes it, and the next refresh waits an hour."""
     settings.SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = 24
-    rounds = []
-    worker.loop(poll=0, stop=lambda: len(rounds.append(1) or rounds) > 1)
+    call_command("worker", "--batch", "--interval", "0")
     report = Report.objects.get()
     assert report.status == ReportStatus.READY and report.requested_by is None
+    waiting = DBTaskResult.objects.filter(status="READY")
+    assert [j.task_path for j in waiting] == [services.refresh.module_path]
+    assert waiting[0].run_after > timezone.now() + timedelta(minutes=59)
+    call_command("worker", "--batch", "--interval", "0")  # a second start adds no second chain
+    assert DBTaskResult.objects.filter(status="READY").count() == 1 and Report.objects.count() == 1
 
 
-def test_worker_thread_is_not_started_when_switched_off(settings):
-    settings.SOCIALFABRIC_INSIGHTS_WORKER = False
-    assert worker.start() is None
+def test_no_refresh_chain_when_switched_off(db, settings):
+    settings.SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = 0
+    services.start_refresh()
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
+def test_a_job_left_running_by_a_killed_worker_runs_again(activity, analyst):
+    """kill -9 leaves a job running: the next worker on the host requeues it (its pid is gone),
+    and the job, being idempotent, computes the report once."""
+    from socialfabric.jobs import recovery
+
+    services.request_report(analyst, services.parse_request(min_group=1))
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout.strip()
+    host = recovery.worker_id().rpartition(":")[0]
+    job = DBTaskResult.objects.get()
+    job.claim(f"{host}:{dead_pid}")  # as the killed worker left it
+    Report.objects.update(status=ReportStatus.RUNNING, started_at=timezone.now(), worker=f"{host}:{dead_pid}")
+    call_command("worker", "--batch", "--interval", "0")
+    job.refresh_from_db()
+    assert job.status == "SUCCESSFUL" and len(job.worker_ids) == 2
+    assert Report.objects.get().status == ReportStatus.READY
+    # A job whose workers died MAX_ATTEMPTS times is given up, not run forever.
+    again = services.compute_reports.enqueue()
+    stuck = DBTaskResult.objects.get(id=again.id)
+    for _ in range(recovery.MAX_ATTEMPTS):
+        stuck.claim(f"{host}:{dead_pid}")
+    assert recovery.requeue_abandoned() == (0, 1)
+    stuck.refresh_from_db()
+    assert stuck.status == "FAILED"
 
 
 @pytest.mark.parametrize(("params", "field"), [
@@ -466,11 +503,12 @@ def test_cli_refresh_computes_now(activity, capsys):
     assert f"Report {report.id} ready" in capsys.readouterr().out
 
 
-def test_cli_worker_once_empties_the_queue(activity, analyst, capsys):
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
+def test_cli_worker_batch_empties_the_queue(activity, analyst):
     services.request_report(analyst, services.parse_request(min_group=1))
-    call_command("insights", "worker", "--once")
-    assert "Computed 1 insights report" in capsys.readouterr().out
+    call_command("worker", "--batch", "--interval", "0")
     assert Report.objects.get().status == ReportStatus.READY
+    assert DBTaskResult.objects.get(task_path=services.compute_reports.module_path).status == "SUCCESSFUL"
 
 
 def test_cli_refresh_bad_date(db):
@@ -479,15 +517,13 @@ def test_cli_refresh_bad_date(db):
     assert Report.objects.count() == 0
 
 
-def test_a_serving_process_starts_the_worker(monkeypatch):
-    import importlib
+def test_a_serving_process_starts_no_worker_thread():
+    import threading
 
     import socialfabric.wsgi
 
-    started = []
-    monkeypatch.setattr(worker, "start", lambda **kwargs: started.append(kwargs))
-    importlib.reload(socialfabric.wsgi)
-    assert started == [{}] and callable(socialfabric.wsgi.application)
+    assert callable(socialfabric.wsgi.application)
+    assert not [t for t in threading.enumerate() if "worker" in t.name]
 
 
 def test_summary_line_reads_as_days(activity, analyst):

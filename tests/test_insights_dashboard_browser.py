@@ -1,9 +1,11 @@
 """The Insights dashboard in Chromium, on the demo organisation, with the real background
-worker thread computing the reports while the page waits for them."""
+worker (django-tasks-db's, as `socialfabric worker` runs it) computing the reports while the
+page waits for them."""
 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +13,6 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from socialfabric import demo
-from socialfabric.insights import worker
 from socialfabric.insights.models import Report, ReportStatus
 from socialfabric.org.models import Unit
 from tests.browser import CHART_LABELS, no_horizontal_scroll, painted, shot, sign_in
@@ -33,11 +34,33 @@ def demo_org(settings):
 
 
 @pytest.fixture
-def background(settings):
-    """The same worker thread `socialfabric.wsgi` starts in a serving process."""
-    settings.SOCIALFABRIC_INSIGHTS_WORKER = True  # the test suite switches it off by default
-    yield lambda: worker.start(poll=1.0)
-    worker.stop()
+def background():
+    """The job worker `socialfabric worker` runs, in a thread of this process so that it shares
+    the test database: start hooks first (the refresh chain), then jobs as they come."""
+    from django.db import connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from socialfabric import jobs
+    from socialfabric.jobs import recovery
+
+    runner = Worker(queue_names=["*"], interval=1.0, batch=False, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id=recovery.worker_id(), excluded_queue_names=[])
+
+    def work() -> None:
+        try:
+            runner.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name="jobs-worker", daemon=True)
+
+    def start() -> None:
+        jobs.worker_started()
+        thread.start()
+
+    yield start
+    runner.running = False
+    thread.join(30)
 
 
 def sign_in_as_admin(page: Page, base: str, then: str) -> None:
@@ -69,7 +92,7 @@ def test_dashboard_shows_the_demo_organisations_findings(live_server, browser, d
     expect(findings.first).to_be_visible(timeout=WAIT_MS)
 
     report = Report.objects.get(status=ReportStatus.READY)
-    assert report.requested_by is None  # the scheduled refresh, computed by the worker thread
+    assert report.requested_by is None  # the scheduled refresh, computed by the job worker
     assert report.people == 150
     expect(findings).to_have_count(len(report.result["findings"]))
     for i, sentence in enumerate(report.result["findings"]):

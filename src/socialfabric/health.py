@@ -38,10 +38,11 @@ def _redis(url: str) -> dict:
 
 
 def _queue() -> dict:
-    from socialfabric.insights.models import Report, ReportStatus
+    """The job queue answers, and how much is due and running (a growing backlog is a worker down)."""
+    from django_tasks_db.models import DBTaskResult
 
-    waiting = Report.objects.filter(status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)).count()
-    return {"status": "ok", "waiting": waiting}
+    return {"status": "ok", "due": DBTaskResult.objects.ready().count(),
+            "running": DBTaskResult.objects.running().count()}
 
 
 def check() -> tuple[bool, dict]:

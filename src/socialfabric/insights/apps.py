@@ -6,9 +6,8 @@ class InsightsConfig(AppConfig):
     label = "insights"
 
     def ready(self) -> None:
-        from socialfabric import activity
-        from socialfabric.activity.models import Verb
-        from socialfabric.insights import worker
+        from socialfabric import jobs
+        from socialfabric.insights import services
 
-        # A queued report wakes this process's worker once the request commits.
-        activity.subscribe(Verb.REQUEST_REPORT, worker.on_report_requested)
+        # The scheduled refresh is a chain of jobs; a starting worker makes sure one exists.
+        jobs.on_worker_start(services.start_refresh)

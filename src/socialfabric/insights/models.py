@@ -23,7 +23,7 @@ class Window(models.TextChoices):
 class Report(models.Model):
     """One insights report on the platform's data: a job while queued or running, then the
     cached result the dashboard shows. Reports are computed by the background worker
-    (insights.worker), never on a page request; ready ones are kept as history."""
+    (`socialfabric worker`), never on a page request; ready ones are kept as history."""
 
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     requested_by = models.ForeignKey(

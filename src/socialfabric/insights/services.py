@@ -1,8 +1,8 @@
 """Insights reports on the platform's own data: ask for one, compute it in the background,
 read the cached result.
 
-A report is a row (`Report`) that starts queued; the background worker (`insights.worker`,
-or `socialfabric insights worker`) claims it, computes it with the same analysis as the CLI
+A report is a row (`Report`) that starts queued with its job (`compute_reports`); the
+background worker (`socialfabric worker`) claims it, computes it with the same analysis as the CLI
 and stores the result. Pages and the API only ever read stored results: nothing here is
 computed on a request. Interactions in secret communities never enter a report (even a
 count would say something about a secret community), and person-level figures carry names
@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from socialfabric import access, activity
 from socialfabric.activity.models import ObjectType, Verb
@@ -109,7 +111,8 @@ def request_report(member: Member | None, req: ReportRequest) -> Report:
                            "they are ready.", field=None, code="busy")
         report = Report.objects.create(requested_by=member, since=req.since, until=req.until,
                                        window=req.window, min_group=req.min_group)
-        # The worker listens for this act and wakes when it commits (insights.apps).
+        # The job is written in this transaction: it exists exactly when the request does.
+        compute_reports.enqueue()
         activity.record(Verb.REQUEST_REPORT, member, object_type=ObjectType.REPORT, object_id=report.id,
                         details={"since": req.since and req.since.isoformat(),
                                  "until": req.until and req.until.isoformat(),
@@ -286,3 +289,39 @@ def result_for(member: Member, report: Report) -> dict | None:
             row["id"] = pseudonym(row["id"])
     settings_ = {**report.result.get("settings", {}), "anonymised": True}
     return {**report.result, "network": network, "settings": settings_}
+
+
+# ------------------------------------------------------------------------- jobs
+# Background jobs (Django's Tasks API, see socialfabric.jobs), both idempotent: computing
+# claims each queued report once (a second run finds nothing to do), and the refresh only
+# queues a report when none is fresh.
+
+# The refresh looks again this often (it queues a report only when the newest is older than
+# SOCIALFABRIC_INSIGHTS_REFRESH_HOURS).
+REFRESH_CHECK = timedelta(hours=1)
+
+
+@task()
+def compute_reports() -> int:
+    """Compute every queued report; how many were computed."""
+    return run_queue()
+
+
+@task()
+def refresh() -> None:
+    """Queue the scheduled report when due, then look again in an hour (one chain at a time)."""
+    schedule_due()
+    _schedule_next(timezone.now() + REFRESH_CHECK)
+
+
+def _schedule_next(when) -> None:
+    if float(getattr(settings, "SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", 24)) <= 0:
+        return
+    # Waiting includes one scheduled for later (`ready()` would only list those due now).
+    if not DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=refresh.module_path).exists():
+        refresh.using(run_after=when).enqueue()
+
+
+def start_refresh() -> None:
+    """Worker start hook: the refresh chain runs now, unless one is already waiting."""
+    _schedule_next(timezone.now())

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's assets locally, no CDN
     "socialfabric.org",
     "socialfabric.activity",
+    "django_tasks",
+    "django_tasks_db",
+    "socialfabric.jobs",
     "socialfabric.communities",
     "socialfabric.conversations",
     "socialfabric.feed",
@@ -134,9 +137,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Insights reports are computed by a background worker, never on a request: a thread in
-# each web process (set 0 when `socialfabric insights worker` runs as its own process).
-SOCIALFABRIC_INSIGHTS_WORKER = os.environ.get("SOCIALFABRIC_INSIGHTS_WORKER", "1") not in ("0", "false", "no")
+# Background jobs: Django's Tasks API; the database backend is the embedded default, run by
+# `socialfabric worker` (docs/architecture.md). Insights reports are such jobs, never computed
+# on a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # The scheduled refresh: every N hours (0: only on request), over the last N days.
 SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = float(os.environ.get("SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", "24"))
 SOCIALFABRIC_INSIGHTS_DAYS = int(os.environ.get("SOCIALFABRIC_INSIGHTS_DAYS", "365"))

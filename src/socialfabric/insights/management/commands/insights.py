@@ -53,10 +53,6 @@ class Command(BaseCommand):
         ref.add_argument("--until", help="day after the last (default: up to now)")
         ref.add_argument("--window", choices=("month", "quarter"), default="month")
         ref.add_argument("--min-group", type=int, default=5, dest="min_group")
-        wrk = sub.add_parser("worker", help="Compute queued dashboard reports in this process "
-                                            "(and the scheduled refresh) until stopped")
-        wrk.add_argument("--once", action="store_true", help="one round, then exit")
-        wrk.add_argument("--poll", type=float, default=5.0, help="seconds between rounds")
 
     def handle(self, *args, **opts) -> None:
         if opts["action"] == "report":
@@ -71,7 +67,7 @@ class Command(BaseCommand):
             # costs time here (memory is freed by reference counting anyway).
             gc.disable()
             run = self._report
-        else:  # refresh, worker: the dashboard's reports
+        else:  # refresh: the dashboard's report
             run = self._background
         try:
             run(opts)
@@ -86,22 +82,9 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
     def _background(self, opts: dict) -> None:
-        from socialfabric.insights import services, worker
+        from socialfabric.insights import services
         from socialfabric.insights.models import Report
 
-        if opts["action"] == "worker":
-            if opts["poll"] <= 0:
-                raise CommandError("--poll must be a positive number of seconds")
-            if opts["once"]:
-                done = worker.run_round()
-                self.stdout.write(f"Computed {done} insights report(s)")
-                return
-            self.stdout.write("Insights worker running (Ctrl-C stops it)")
-            try:
-                worker.loop(poll=opts["poll"])
-            except KeyboardInterrupt:
-                self.stdout.write("Insights worker stopped")
-            return
         default = services.default_request()
         req = services.parse_request(since=opts["since"] if opts["since"] is not None else default.since,
                                      until=opts["until"], window=opts["window"],

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
@@ -51,12 +50,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if not 1 <= opts["port"] <= 65535 or opts["workers"] < 1 or opts["threads"] < 1:
             raise CommandError("--port must be 1-65535, --workers and --threads at least 1")
-        # One worker process beside the web processes, not a thread in each of them.
-        settings.SOCIALFABRIC_INSIGHTS_WORKER = False
+        # The background worker in a process of its own beside the web processes.
         worker = None
         if not opts["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "socialfabric.cli", "insights", "worker"],
-                                      env={**os.environ, "SOCIALFABRIC_INSIGHTS_WORKER": "1"})
+            worker = subprocess.Popen([sys.executable, "-m", "socialfabric.cli", "worker"])
         try:
             _Gunicorn({
                 "bind": f"{opts['host']}:{opts['port']}",

@@ -1,0 +1,56 @@
+"""Jobs left running by a worker that died are run again."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+STALE_AFTER = timedelta(hours=3)  # longer than any job runs (a large insights report: minutes)
+MAX_ATTEMPTS = 3
+
+
+def worker_id() -> str:
+    """host:pid, so that a worker's death can be told from this host."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def _died_here(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def requeue_abandoned(now: datetime | None = None) -> tuple[int, int]:
+    """(requeued, given up): running jobs whose worker died on this host or that ran longer than
+    STALE_AFTER go back to the queue, unless they were tried MAX_ATTEMPTS times already."""
+    now = now or timezone.now()
+    requeued = given_up = 0
+    with transaction.atomic():
+        for job in DBTaskResult.objects.running().select_for_update():
+            last = job.worker_ids[-1] if job.worker_ids else ""
+            if not (_died_here(last) or (job.started_at and job.started_at < now - STALE_AFTER)):
+                continue
+            if len(job.worker_ids) >= MAX_ATTEMPTS:
+                job.status, job.finished_at = TaskResultStatus.FAILED, now
+                job.exception_class_path = "socialfabric.jobs.recovery.Abandoned"
+                job.traceback = f"the worker died {len(job.worker_ids)} times while running it"
+                job.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+                given_up += 1
+            else:
+                job.status, job.started_at = TaskResultStatus.READY, None
+                job.save(update_fields=["status", "started_at"])
+                requeued += 1
+    return requeued, given_up
