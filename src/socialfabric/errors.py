@@ -40,3 +40,18 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+# The database could not give a lock in time (SQLite's one writer after busy_timeout, or a
+# PostgreSQL lock/deadlock timeout): nothing was written, and the same request may succeed in
+# a moment. Pages and the API answer 503 with Retry-After instead of an error page.
+BUSY_MESSAGE = "The server is busy with other changes; nothing was saved. Try again in a moment."
+RETRY_AFTER_SECONDS = 2
+_BUSY_SIGNS = ("database is locked", "database table is locked", "lock timeout", "deadlock detected",
+               "could not obtain lock", "canceling statement due to lock timeout")
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    from django.db import OperationalError
+
+    return isinstance(exc, OperationalError) and any(sign in str(exc).lower() for sign in _BUSY_SIGNS)

@@ -23,7 +23,7 @@ from ninja.parser import Parser
 from socialfabric.api import routes_communities, routes_insights, routes_people, routes_posts
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
 from socialfabric.api.schemas import CsrfOut
-from socialfabric.errors import DomainError
+from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, is_database_busy
 
 logger = logging.getLogger("socialfabric.api")
 
@@ -134,6 +134,10 @@ def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespo
 
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_database_busy(exc):  # a lock not had in time: nothing written, try again shortly
+        response = _reply(request, 503, "busy", BUSY_MESSAGE)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     # Only real bugs land here: every bad input is a DomainError or a validation error above.
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return _reply(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
