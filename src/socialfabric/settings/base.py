@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "socialfabric.jobs",
+    "socialfabric.ops",
     "socialfabric.communities",
     "socialfabric.conversations",
     "socialfabric.feed",

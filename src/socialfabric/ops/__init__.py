@@ -1,0 +1,2 @@
+"""Running an installation: the production server (`serve`), backups (`backup`, `restore`).
+See docs/deploy.md."""
