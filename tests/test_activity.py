@@ -227,7 +227,8 @@ SERVICE_MODULES: list[ModuleType] = [org, importing, communities, conv, insights
 READS: dict[str, set[str]] = {
     "socialfabric.org.services": {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
-        "follow_counts", "reports_of", "members_of_unit", "unit_members", "unit_children", "communities_of",
+        "follow_counts", "reports_of", "members_with_email", "members_of_unit", "unit_members", "unit_children",
+        "communities_of",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
@@ -280,6 +281,7 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "revoke_token": [(None, lambda w: org.revoke_token(w["alice"], w["token"].id), [Verb.REVOKE_TOKEN])],
     "signed_in": [(None, lambda w: org.signed_in(w["bob"]), [Verb.SIGN_IN])],
     "signed_out": [(None, lambda w: org.signed_out(w["bob"]), [Verb.SIGN_OUT])],
+    "password_set": [(None, lambda w: org.password_set(w["bob"], via="change"), [Verb.SET_PASSWORD])],
     "import_people": [(None, lambda w: importing.import_people(io.BytesIO(b"id,name\nX1,Xena\n")),
                        [Verb.IMPORT_PEOPLE])],
     "create_community": [(None, lambda w: communities.create_community(w["bob"], name="New"),

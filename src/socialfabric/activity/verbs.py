@@ -35,6 +35,7 @@ class Verb(TextChoices):
     UNFOLLOW = "unfollow", "stopped following"
     SIGN_IN = "sign_in", "signed in"
     SIGN_OUT = "sign_out", "signed out"
+    SET_PASSWORD = "set_password", "set a password"
     CREATE_TOKEN = "create_token", "created an API token"
     REVOKE_TOKEN = "revoke_token", "revoked an API token"
     IMPORT_PEOPLE = "import_people", "imported people"

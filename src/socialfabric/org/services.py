@@ -104,6 +104,14 @@ def signed_in(member: Member, *, via: str = "password") -> None:
 
 
 @transaction.atomic
+def password_set(member: Member, *, via: str) -> None:
+    """Record a new password ("change": knowing the old one; "reset": through an e-mailed link).
+    The password itself is saved by Django's forms; sessions elsewhere end with it."""
+    activity.record(Verb.SET_PASSWORD, member, object_type=ObjectType.MEMBER, object_id=member.id,
+                    details={"via": via})
+
+
+@transaction.atomic
 def signed_out(member: Member) -> None:
     activity.record(Verb.SIGN_OUT, member, object_type=ObjectType.MEMBER, object_id=member.id)
 
@@ -130,6 +138,13 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
         if term:
             qs = qs.filter(Q(name__icontains=term) | Q(handle__icontains=term))
     return qs
+
+
+def members_with_email(email: str) -> list[Member]:
+    """Active members with this e-mail address (any case), for password resets."""
+    if not isinstance(email, str) or not is_storable(email):
+        return []
+    return list(Member.objects.filter(is_active=True, email__iexact=email.strip()).exclude(email=""))
 
 
 def followers(member: Member) -> QuerySet[Follow]:

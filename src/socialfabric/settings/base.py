@@ -139,6 +139,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# E-mail: EMAIL_URL (smtp://user:password@host:587?tls=true, smtps://…:465, or
+# file:///folder); without one, messages are written as files under var/mail (make run).
+# Every message is sent by a background job (socialfabric.mail).
+def _email(url: str) -> dict:
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(VAR_DIR / "mail")}
+    parts = urlparse(url)
+    if parts.scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+    if parts.scheme not in ("smtp", "smtps"):
+        raise RuntimeError(f"EMAIL_URL must start with smtp://, smtps:// or file://, not {parts.scheme}://")
+    query = parse_qs(parts.query)
+    return {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""), "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": parts.scheme == "smtps",
+            "EMAIL_USE_TLS": query.get("tls", ["false"])[0].lower() in ("1", "true", "yes"), "EMAIL_TIMEOUT": 20}
+
+
+globals().update(_email(os.environ.get("EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Social Fabric <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset or set-your-password link works for three days
+
 # Background jobs: Django's Tasks API; the database backend is the embedded default, run by
 # `socialfabric worker` (docs/architecture.md). Insights reports are such jobs, never computed
 # on a request.

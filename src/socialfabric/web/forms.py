@@ -4,8 +4,9 @@ parse and label input."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from socialfabric import mail
 from socialfabric.org import services as org
 from socialfabric.org.models import Stakeholder
 
@@ -24,6 +25,19 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class ResetForm(PasswordResetForm):
+    """Set or reset a password by e-mail. Unlike Django's form, members without a usable password
+    (imported from the org chart) get the link too: that is how they set their first one."""
+
+    def get_users(self, email: str):
+        return org.members_with_email(email)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None) -> None:
+        context = {**context, "setting": not context["user"].has_usable_password()}
+        mail.send(to_email, "password_reset", context)
 
 
 class DirectoryForm(forms.Form):

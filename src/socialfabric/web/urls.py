@@ -1,7 +1,9 @@
 """Web pages. The paths /people/<handle>/ and /topics/<name>/ are also what Markdown
 mention and topic links point to (conversations.text), so keep them stable."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from socialfabric.web import insights
 from socialfabric.web.views import account, communities, home, people, threads
@@ -11,6 +13,13 @@ app_name = "web"
 urlpatterns = [
     path("signin/", account.SignInView.as_view(), name="signin"),
     path("signout/", account.SignOutView.as_view(), name="signout"),
+    path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", account.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", account.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", account.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/change/", login_required(account.PasswordChangeView.as_view()), name="password_change"),
+    path("password/change/done/", RedirectView.as_view(pattern_name="web:tokens"), name="password_change_done"),
     path("", home.home, name="home"),
     path("communities/", communities.communities, name="communities"),
     path("communities/<slug:slug>/", communities.community, name="community"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 
 from socialfabric.errors import DomainError
 from socialfabric.org import services as org
-from socialfabric.web.forms import SignInForm
+from socialfabric.web.forms import ResetForm, SignInForm
 from socialfabric.web.views.plumbing import member_view, post_only
 
 
@@ -26,6 +28,50 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     next_page = "/signin/"
+
+
+# Passwords: Django's views, in the site's templates; each new password is an act.
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "socialfabric/password_reset.html"
+    form_class = ResetForm
+    success_url = reverse_lazy("web:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "socialfabric/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "socialfabric/password_reset_confirm.html"
+    success_url = reverse_lazy("web:password_reset_complete")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            org.password_set(form.user, via="reset")
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "socialfabric/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "socialfabric/password_change.html"
+    success_url = reverse_lazy("web:password_change_done")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            org.password_set(form.user, via="change")
+        messages.success(self.request, "Your password is changed; other sessions are signed out.")
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 @member_view
