@@ -260,8 +260,9 @@ def world(alice, bob, make_member, open_community):
     answer = conv.create_reply(bob, question.id, body="I do")
     token, _ = org.create_token(alice, "laptop")
     analyst = make_member("ana", is_analyst=True)
-    return {"analyst": analyst, "alice": alice, "bob": bob, "dave": dave, "open": open_community, "closed": closed,
-            "question": question, "answer": answer, "token": token}
+    return {"staff": make_member("root", is_staff=True), "analyst": analyst, "alice": alice, "bob": bob,
+            "dave": dave, "open": open_community, "closed": closed, "question": question, "answer": answer,
+            "token": token}
 
 
 def _accepted(w):
@@ -281,6 +282,7 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "revoke_token": [(None, lambda w: org.revoke_token(w["alice"], w["token"].id), [Verb.REVOKE_TOKEN])],
     "signed_in": [(None, lambda w: org.signed_in(w["bob"]), [Verb.SIGN_IN])],
     "signed_out": [(None, lambda w: org.signed_out(w["bob"]), [Verb.SIGN_OUT])],
+    "deactivate": [(None, lambda w: org.deactivate(w["staff"], w["dave"]), [Verb.DEACTIVATE])],
     "password_set": [(None, lambda w: org.password_set(w["bob"], via="change"), [Verb.SET_PASSWORD])],
     "import_people": [(None, lambda w: importing.import_people(io.BytesIO(b"id,name\nX1,Xena\n")),
                        [Verb.IMPORT_PEOPLE])],

@@ -326,3 +326,13 @@ def require_can_edit_post(member: Member, post: Post) -> None:
         raise Forbidden("Only the author may edit a post.", field="post")
     if post.is_removed:
         raise Conflict("A removed post cannot be edited.", field="post")
+
+
+def can_administer_people(member: Member) -> bool:
+    """Staff deactivate accounts (and, with the staff area, invite and grant roles)."""
+    return member.is_authenticated and member.is_active and member.is_staff
+
+
+def require_administers_people(member: Member) -> None:
+    if not can_administer_people(member):
+        raise Forbidden("Only administrators may do that.", field=None)

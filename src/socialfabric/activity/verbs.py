@@ -36,6 +36,7 @@ class Verb(TextChoices):
     SIGN_IN = "sign_in", "signed in"
     SIGN_OUT = "sign_out", "signed out"
     SET_PASSWORD = "set_password", "set a password"
+    DEACTIVATE = "deactivate", "deactivated an account"
     CREATE_TOKEN = "create_token", "created an API token"
     REVOKE_TOKEN = "revoke_token", "revoked an API token"
     IMPORT_PEOPLE = "import_people", "imported people"

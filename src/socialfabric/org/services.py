@@ -104,6 +104,25 @@ def signed_in(member: Member, *, via: str = "password") -> None:
 
 
 @transaction.atomic
+def deactivate(admin: Member, member: Member) -> Member:
+    """An administrator ends an account: from the next request on, its sessions are anonymous
+    (Django's auth backend refuses inactive members) and every API token is revoked; its
+    posts stay, signed with its name. Staff cannot deactivate themselves (someone must remain)."""
+    access.require_administers_people(admin)
+    if member.id == admin.id:
+        raise Conflict("You cannot deactivate your own account; ask another administrator.", field="member")
+    if not member.is_active:
+        raise Conflict("This account is inactive already.", field="member")
+    now = timezone.now()
+    Member.objects.filter(id=member.id).update(is_active=False)
+    revoked = AccessToken.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=now)
+    activity.record(Verb.DEACTIVATE, admin, object_type=ObjectType.MEMBER, object_id=member.id, target=member,
+                    details={"tokens_revoked": revoked}, at=now)
+    member.is_active = False
+    return member
+
+
+@transaction.atomic
 def password_set(member: Member, *, via: str) -> None:
     """Record a new password ("change": knowing the old one; "reset": through an e-mailed link).
     The password itself is saved by Django's forms; sessions elsewhere end with it."""

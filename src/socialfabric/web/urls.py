@@ -39,6 +39,7 @@ urlpatterns = [
     path("people/<str:handle>/", people.person, name="person"),
     path("people/<str:handle>/follow/", people.person_follow, name="person_follow"),
     path("people/<str:handle>/unfollow/", people.person_unfollow, name="person_unfollow"),
+    path("people/<str:handle>/deactivate/", people.person_deactivate, name="person_deactivate"),
     path("units/<slug:slug>/", people.unit, name="unit"),
     path("topics/<str:name>/", people.topic, name="topic"),
     path("insights/", insights.dashboard, name="insights"),

@@ -44,6 +44,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
     followers, follows = org.follow_counts(member)
     ctx = {
         "nav": "people", "person": member, "is_me": member.id == viewer.id,
+        "administers": access.can_administer_people(viewer),
         "following": org.is_following(viewer, member),
         "followers": followers, "follows": follows,
         "reports": org.reports_of(member),
@@ -70,6 +71,16 @@ def person_unfollow(request: HttpRequest, handle: str) -> HttpResponse:
     org.unfollow(request.user, member)
     messages.success(request, f"You no longer follow {member.name}.")
     return redirect("web:person", handle=member.handle)
+
+
+@member_view
+@post_only
+def person_deactivate(request: HttpRequest, handle: str) -> HttpResponse:
+    member = org.get_member(handle)
+    org.deactivate(request.user, member)
+    messages.success(request, f"{member.name}'s account is deactivated: their sessions and API tokens no longer "
+                              "work; their posts stay.")
+    return redirect("web:people")
 
 
 @member_view
