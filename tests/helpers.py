@@ -23,3 +23,10 @@ def failing_act(snapshot: Callable[[], dict[str, int]]) -> Callable:
         return info.value
 
     return fail
+
+
+def run_jobs() -> None:
+    """Run the queued background jobs (e-mail among them) as `socialfabric worker --batch` does."""
+    from django.core.management import call_command
+
+    call_command("worker", "--batch", "--interval", "0")

@@ -15,6 +15,7 @@ from django.db import transaction
 import socialfabric.activity
 from socialfabric import activity
 from socialfabric.activity.models import Activity, ObjectType, Verb
+from socialfabric.communities import invitations
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
@@ -221,20 +222,21 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 
 # --- every state-changing service records its act ---------------------------------------------
 
-SERVICE_MODULES: list[ModuleType] = [org, importing, communities, conv, insights]
+SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
     "socialfabric.org.services": {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
-        "follow_counts", "reports_of", "members_with_email", "members_of_unit", "unit_members", "unit_children",
-        "communities_of",
+        "follow_counts", "reports_of", "members_with_email", "members_by_handle", "members_of_unit", "unit_members",
+        "unit_children", "communities_of",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
         "pending_requests", "members_of", "roles_of", "stewards", "my_pending_request", "pending_community_ids",
-        "my_communities", "get_request", "listing",
+        "my_communities", "get_request", "listing", "owned_by",
     },
+    "socialfabric.communities.invitations": {"link", "get_open", "invitable_communities"},
     "socialfabric.conversations.services": {
         "clean_body", "clean_title", "get_readable_post", "thread", "build_tree", "revisions", "histories",
         "get_root",
@@ -283,6 +285,16 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "signed_in": [(None, lambda w: org.signed_in(w["bob"]), [Verb.SIGN_IN])],
     "signed_out": [(None, lambda w: org.signed_out(w["bob"]), [Verb.SIGN_OUT])],
     "deactivate": [(None, lambda w: org.deactivate(w["staff"], w["dave"]), [Verb.DEACTIVATE])],
+    "invite": [(None, lambda w: invitations.invite(w["alice"], email="new@example.org", name="New Person",
+                                                  community_ids=[w["open"].id]), [Verb.INVITE])],
+    "accept": [(lambda w: invitations.link(invitations.invite(w["staff"], email="new@example.org", name="New",
+                                                              community_ids=[w["open"].id]), "").rsplit("/", 2)[1],
+                lambda w: invitations.accept(w["setup"], password1="a-long-secret", password2="a-long-secret"),
+                [Verb.ACCEPT_INVITATION, Verb.JOIN])],
+    "join_by_invitation": [(None, lambda w: communities.join_by_invitation(w["dave"], w["closed"], 1), [Verb.JOIN])],
+    "invite_to_set_password": [(lambda w: w["dave"].set_unusable_password() or w["dave"].save(),
+                                lambda w: org.invite_to_set_password([w["dave"]], "https://social.example"),
+                                [Verb.INVITE])],
     "password_set": [(None, lambda w: org.password_set(w["bob"], via="change"), [Verb.SET_PASSWORD])],
     "import_people": [(None, lambda w: importing.import_people(io.BytesIO(b"id,name\nX1,Xena\n")),
                        [Verb.IMPORT_PEOPLE])],

@@ -3,49 +3,19 @@ SMTP server started here (aiosmtpd) by the background job worker, and its link w
 
 from __future__ import annotations
 
-import email
 import re
 import socket
-from email import policy
+from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
 
 from socialfabric.activity.models import Activity, Verb
 from socialfabric.org.models import Member
+from tests.helpers import run_jobs as deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the job worker closes connections
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "Social Fabric <noreply@northwind.example>"
-    yield inbox
-    controller.stop()
-
-
-def deliver() -> None:
-    call_command("worker", "--batch", "--interval", "0")
 
 
 def link_in(message) -> str:
@@ -141,3 +111,22 @@ def test_a_failing_mail_server_is_retried_later(settings, make_member):
                                                                               "Reset your Social Fabric password"]
     assert retry.args_kwargs["args"][4] == 2
     assert (retry.run_after - first.finished_at).total_seconds() > 55  # a minute later, not at once
+
+
+def test_import_with_invite_sends_set_password_links(smtp, settings, tmp_path, make_member):
+    settings.SOCIALFABRIC_SITE_URL = "https://social.northwind.example"
+    make_member("kept", password="has-a-password-1")
+    staff = tmp_path / "staff.csv"
+    staff.write_text("id,name,email\nE1,Ada Lovelace,ada@northwind.example\nE2,No Mail,\n")
+    out = StringIO()
+    call_command("import_people", str(staff), "--invite", "--no-progress", stdout=out)
+    assert "Invited 1 people to set a password" in out.getvalue()
+    deliver()
+    [message] = smtp.messages
+    assert message["To"] == "ada@northwind.example" and message["Subject"] == "Set your Social Fabric password"
+    text = message.get_body(("plain",)).get_content()
+    url = re.search(r"https://social\.northwind\.example(/password/reset/\S+/)", text).group(1)
+    browser = Client()
+    form = browser.get(url, follow=True)
+    browser.post(form.redirect_chain[-1][0], {"new_password1": "ada-chooses-this", "new_password2": "ada-chooses-this"})
+    assert Client().login(username="ada", password="ada-chooses-this")

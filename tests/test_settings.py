@@ -35,3 +35,14 @@ def test_production_profile_turns_debug_off_and_needs_a_secret_key(tmp_path):
     assert plain.stdout.split() == ["False", "False"]  # DEBUG=true in the environment does not win
     https = _python(PROBE, tmp_path, SECRET_KEY="x" * 50, SOCIALFABRIC_HTTPS="true", **production)
     assert https.stdout.split() == ["False", "True"]
+
+
+def test_migrations_match_the_models(db):
+    """A model change without its migration would break `migrate` on every installation."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()

@@ -37,6 +37,8 @@ class Verb(TextChoices):
     SIGN_OUT = "sign_out", "signed out"
     SET_PASSWORD = "set_password", "set a password"
     DEACTIVATE = "deactivate", "deactivated an account"
+    INVITE = "invite", "invited someone"
+    ACCEPT_INVITATION = "accept_invitation", "accepted an invitation"
     CREATE_TOKEN = "create_token", "created an API token"
     REVOKE_TOKEN = "revoke_token", "revoked an API token"
     IMPORT_PEOPLE = "import_people", "imported people"
@@ -52,3 +54,4 @@ class ObjectType(TextChoices):
     TOKEN = "token", "API token"
     IMPORT = "import", "Import"
     REPORT = "report", "Insights report"
+    INVITATION = "invitation", "Invitation"

@@ -105,3 +105,24 @@ class JoinRequest(models.Model):
                 fields=["community", "member"], condition=models.Q(status="pending"), name="one_pending_request"
             )
         ]
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to join the platform (and some communities): sent by an
+    administrator, or by a community's owner for that community. The link carries a signed,
+    expiring reference to this row; accepting it once creates the account."""
+
+    email = models.EmailField()
+    name = models.CharField(max_length=150)
+    stakeholder = models.CharField(max_length=20, choices=Stakeholder.choices, default=Stakeholder.EMPLOYEE)
+    organisation = models.CharField(max_length=150, blank=True)
+    communities = models.ManyToManyField(Community, blank=True, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", help_text="The account made by accepting it")
+
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="invitation_email")]

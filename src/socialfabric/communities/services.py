@@ -112,6 +112,17 @@ def leave(member: Member, community: Community) -> None:
 
 
 @transaction.atomic
+def join_by_invitation(member: Member, community: Community, invitation_id: int) -> Membership:
+    """Join a community one was invited to (any visibility: the invitation was the approval)."""
+    if not community.admits(member.stakeholder):
+        raise Forbidden("This community's audience does not include your stakeholder kind.", field="community")
+    membership = _add(community, member)
+    activity.record(Verb.JOIN, member, object_type=ObjectType.COMMUNITY, object_id=community.id,
+                    community_id=community.id, details={"invitation": invitation_id}, at=membership.joined_at)
+    return membership
+
+
+@transaction.atomic
 def request_to_join(member: Member, community: Community, message: object = "") -> JoinRequest:
     if not access.can_see_community(member, community):
         raise NotFound("No such community.", field="community")
@@ -218,6 +229,12 @@ def members_of(viewer: Member, community: Community):
     """Who belongs to a community; listed to those who may read its posts."""
     access.require_readable(viewer, community)
     return Membership.objects.filter(community=community, member__is_active=True).select_related("member")
+
+
+def owned_by(member: Member) -> QuerySet[Membership]:
+    """The member's memberships as owner, with their communities, by community name."""
+    return (Membership.objects.filter(member=member, role=Role.OWNER).select_related("community")
+            .order_by("community__name"))
 
 
 def roles_of(member: Member, community_ids: list[int]) -> dict[int, str]:

@@ -123,6 +123,32 @@ def deactivate(admin: Member, member: Member) -> Member:
 
 
 @transaction.atomic
+def invite_to_set_password(members: list[Member], base_url: str, actor: Member | None = None) -> int:
+    """E-mail each active member who has an address but no usable password (imported from the
+    org chart) a link to set one; how many were sent. The link is Django's password-reset
+    token: it works once, and stops working once a password is set."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from socialfabric import mail
+
+    scheme, _, domain = base_url.rstrip("/").partition("://")
+    sent = 0
+    for member in members:
+        if not member.is_active or not member.email or member.has_usable_password():
+            continue
+        mail.send(member.email, "password_reset", {
+            "user": member, "uid": urlsafe_base64_encode(force_bytes(member.pk)),
+            "token": default_token_generator.make_token(member), "protocol": scheme or "http",
+            "domain": domain, "setting": True})
+        activity.record(Verb.INVITE, actor, object_type=ObjectType.MEMBER, object_id=member.id, target=member,
+                        details={"via": "set_password"})
+        sent += 1
+    return sent
+
+
+@transaction.atomic
 def password_set(member: Member, *, via: str) -> None:
     """Record a new password ("change": knowing the old one; "reset": through an e-mailed link).
     The password itself is saved by Django's forms; sessions elsewhere end with it."""
@@ -157,6 +183,10 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
         if term:
             qs = qs.filter(Q(name__icontains=term) | Q(handle__icontains=term))
     return qs
+
+
+def members_by_handle(handles: list[str]) -> list[Member]:
+    return list(Member.objects.filter(handle__in=handles))
 
 
 def members_with_email(email: str) -> list[Member]:

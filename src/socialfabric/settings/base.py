@@ -164,6 +164,8 @@ def _email(url: str) -> dict:
 globals().update(_email(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Social Fabric <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mail sent without a request at hand (invitations from the command line).
+SOCIALFABRIC_SITE_URL = os.environ.get("SOCIALFABRIC_SITE_URL", "http://127.0.0.1:8000")
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset or set-your-password link works for three days
 
 # Background jobs: Django's Tasks API; the database backend is the embedded default, run by

@@ -6,12 +6,14 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from socialfabric.web import insights
-from socialfabric.web.views import account, communities, home, people, threads
+from socialfabric.web.views import account, communities, home, invitations, people, threads
 
 app_name = "web"
 
 urlpatterns = [
     path("signin/", account.SignInView.as_view(), name="signin"),
+    path("invite/", invitations.invite, name="invite"),
+    path("invitations/<str:token>/", invitations.accept, name="invitation"),
     path("signout/", account.SignOutView.as_view(), name="signout"),
     path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", account.PasswordResetDoneView.as_view(), name="password_reset_done"),

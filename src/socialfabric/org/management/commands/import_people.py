@@ -26,6 +26,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the CSV file ('-' reads standard input)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument("--invite", action="store_true",
+                            help="e-mail a set-your-password link to imported people who have none yet")
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout._out, highlight=False)  # type: ignore[attr-defined]
@@ -70,3 +72,12 @@ class Command(BaseCommand):
             f"Imported {result.total} people: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; {result.units_created} new units."
         )
+        if options["invite"]:
+            from django.conf import settings
+
+            from socialfabric.org import services
+
+            people = services.members_by_handle(list(result.handles.values()))
+            sent = services.invite_to_set_password(people, settings.SOCIALFABRIC_SITE_URL)
+            self.stdout.write(f"Invited {sent} people to set a password (e-mail goes out through the worker; "
+                              f"links point to {settings.SOCIALFABRIC_SITE_URL}).")
