@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from socialfabric.errors import DomainError
+from socialfabric.org import oidc
 from socialfabric.org import services as org
 from socialfabric.web.forms import ResetForm, SignInForm
 from socialfabric.web.views.plumbing import member_view, post_only
@@ -19,6 +21,13 @@ class SignInView(auth_views.LoginView):
     template_name = "socialfabric/signin.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if oidc.enabled():
+            context["sso_name"] = settings.SOCIALFABRIC_OIDC_NAME
+            context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        return context
 
     def form_invalid(self, form: SignInForm) -> HttpResponse:
         response = super().form_invalid(form)
