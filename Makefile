@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/socialfabric
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run dev test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
+.PHONY: run dev bench-load test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
 
 $(BIN)/socialfabric: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench: venv
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py
+
+# The production server under 200 members at once, then kill -9 mid-load (SQLite and PostgreSQL).
+bench-load: venv postgres
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info src/*.egg-info
