@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +28,7 @@ from socialfabric import access, activity
 from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.errors import Conflict, DomainError, InvalidInput, NotFound
 from socialfabric.insights.models import Report, ReportStatus, Window
+from socialfabric.jobs import recovery
 from socialfabric.org.models import Member
 from socialfabric.validation import parse_id
 
@@ -134,29 +133,15 @@ def schedule_due(now: datetime | None = None) -> Report | None:
     return request_report(None, default_request(now.date()))
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _died_here(worker: str) -> bool:
-    """Whether the worker was a process on this host that no longer exists."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists, owned by someone else
-        return False
-    return False
+# A report names the worker computing it as host:pid, like the job queue (socialfabric.jobs).
+worker_id = recovery.worker_id
 
 
 def recover_stale(now: datetime | None = None) -> int:
     """Running reports whose worker died: queue them again once, then give up."""
     now = now or timezone.now()
     running = Report.objects.filter(status=ReportStatus.RUNNING)
-    dead = [r.id for r in running.only("id", "worker") if r.worker and _died_here(r.worker)]
+    dead = [r.id for r in running.only("id", "worker") if r.worker and recovery.died_here(r.worker)]
     stale = running.filter(Q(started_at__lt=now - STALE_AFTER) | Q(id__in=dead))
     again = stale.filter(error="").update(status=ReportStatus.QUEUED, started_at=None,
                                           error="the first attempt was interrupted")

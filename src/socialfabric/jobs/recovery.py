@@ -20,7 +20,8 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def _died_here(worker: str) -> bool:
+def died_here(worker: str) -> bool:
+    """Whether `worker` (host:pid) was a process on this host that no longer exists."""
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
@@ -41,7 +42,7 @@ def requeue_abandoned(now: datetime | None = None) -> tuple[int, int]:
     with transaction.atomic():
         for job in DBTaskResult.objects.running().select_for_update():
             last = job.worker_ids[-1] if job.worker_ids else ""
-            if not (_died_here(last) or (job.started_at and job.started_at < now - STALE_AFTER)):
+            if not (died_here(last) or (job.started_at and job.started_at < now - STALE_AFTER)):
                 continue
             if len(job.worker_ids) >= MAX_ATTEMPTS:
                 job.status, job.finished_at = TaskResultStatus.FAILED, now
