@@ -31,6 +31,34 @@ CHART_LABELS = (
 )
 
 
+class CspWatchedBrowser:
+    """A Playwright browser whose every page records Content-Security-Policy violations
+    (Chromium reports them on the console) in `csp_violations`."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def _watch(self, page: Page) -> Page:
+        def console(message) -> None:
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", console)
+        return page
+
+    def new_page(self, **kwargs) -> Page:
+        return self._watch(self._browser.new_page(**kwargs))
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.on("page", self._watch)
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 def shot(page: Page, name: str) -> None:
     """Keep a full-page screenshot when SF_SCREENSHOTS names a folder."""
     folder = os.environ.get("SF_SCREENSHOTS")

@@ -62,15 +62,29 @@ def secret_community(alice):
 
 @pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium per browser-test module (see tests/browser.py)."""
+    """One headless Debian Chromium per browser-test module (see tests/browser.py), whose
+    pages report Content-Security-Policy violations (checked after every test)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import ARGS, CHROMIUM
+    from tests.browser import ARGS, CHROMIUM, CspWatchedBrowser
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
+        yield CspWatchedBrowser(b)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """A browser test fails when the page broke the site's Content-Security-Policy: what
+    the policy blocks (an inline style, a script) is silently missing for real users."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watched = request.getfixturevalue("browser")
+    watched.csp_violations.clear()
+    yield
+    assert not watched.csp_violations, "\n".join(watched.csp_violations)
 
 
 class Inbox:

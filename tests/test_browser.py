@@ -131,3 +131,36 @@ def test_forms_work_without_javascript(live_server, browser, alice, bob, open_co
     page.get_by_role("button", name="Post reply").last.click()
     expect(page.get_by_role("alert").filter(has_text="must not be empty").first).to_be_visible()
     context.close()
+
+
+def test_content_security_policy_blocks_inline_style_and_script(live_server, browser, alice, open_community):
+    """The policy is enforced (an injected inline style and script do nothing) and the watcher
+    that fails every browser test on a violation does see one."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "alice", "/communities/product-ideas/")
+    expect(page.locator(".avatar").first).to_be_visible()
+    colour = page.locator(".avatar").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour not in ("", "rgba(0, 0, 0, 0)")  # the hue class applies without a style attribute
+    page.evaluate("""() => {
+        const style = document.createElement('style');
+        style.textContent = 'body { display: none }';
+        document.head.appendChild(style);
+        const script = document.createElement('script');
+        script.textContent = 'window.__injected = true';
+        document.head.appendChild(script);
+    }""")
+    expect(page.get_by_role("heading", level=1, name="Product Ideas")).to_be_visible()
+    assert page.evaluate("window.__injected === undefined")
+    page.wait_for_timeout(200)
+    assert any("style-src" in v for v in browser.csp_violations)
+    assert any("script-src" in v for v in browser.csp_violations)
+    browser.csp_violations.clear()  # seen, as meant: not a failure of this page
+
+
+def test_api_docs_render_under_the_content_security_policy(live_server, browser, alice):
+    """Swagger UI is served from this site (no CDN) and draws the operations with nothing
+    inline that the policy would block (the autouse watcher fails the test otherwise)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+    assert page.locator(".opblock").count() > 10

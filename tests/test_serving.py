@@ -74,6 +74,10 @@ def test_production_server_serves_with_security_headers_and_no_debug(server):
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert "unsafe" not in page.headers["Content-Security-Policy"]
     missing = requests.get(f"{server['base']}/no/such/page/", timeout=5)
     assert missing.status_code == 404
     assert "Not found" in missing.text and "Traceback" not in missing.text and "DEBUG" not in missing.text

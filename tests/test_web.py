@@ -122,6 +122,26 @@ def test_htmx_vendored_not_cdn(as_alice):
     assert path.read_text()[:40].startswith("var htmx=")
 
 
+def test_pages_need_no_inline_script_or_style():
+    """The Content-Security-Policy allows no inline script, event handler or style attribute:
+    a template that used one would be silently broken for real users (e-mail bodies aside)."""
+    folder = settings.BASE_DIR / "web" / "templates"
+    found = []
+    for path in folder.rglob("*.html"):
+        if "mail" in path.relative_to(folder).parts:
+            continue
+        source = path.read_text()
+        for pattern in (r"\sstyle=", r"<style", r"<script(?![^>]*\ssrc=)", r"\son[a-z]+=", r"javascript:"):
+            found += [f"{path.name}: {m.group(0).strip()}" for m in re.finditer(pattern, source)]
+    assert not found
+
+
+def test_every_page_has_a_content_security_policy(as_alice):
+    policy = as_alice.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe" not in policy
+    assert '"includeIndicatorStyles":false' in text(as_alice.get("/"))  # htmx would inject a <style>
+
+
 # ---------------------------------------------------------------- posting
 
 

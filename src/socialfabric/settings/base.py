@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "socialfabric.web.middleware.DatabaseBusyMiddleware",
 ]
 
@@ -141,6 +142,29 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response, in every profile (so development shows what
+# production would block): scripts, styles, images and fonts only from this site, no inline
+# script or style attribute, no plugins, no framing, forms post only here. Member content is
+# sanitised Markdown already; this is the second wall if that ever fails. htmx's own indicator
+# <style> is switched off in base.html's htmx-config; SVG charts use presentation attributes.
+# `data:` images: the API docs' icons. SOCIALFABRIC_CSP_REPORT_URI sends violation reports.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        **({"report-uri": [os.environ["SOCIALFABRIC_CSP_REPORT_URI"]]}
+           if os.environ.get("SOCIALFABRIC_CSP_REPORT_URI") else {}),
+    },
+}
 
 # Limits documented in README: bodies are Markdown source.
 SOCIALFABRIC_MAX_BODY_CHARS = int(os.environ.get("SOCIALFABRIC_MAX_BODY_CHARS", "10000"))

@@ -35,3 +35,9 @@ def ago(value: datetime | None) -> str:
     if timezone.now() - value < timedelta(minutes=1):
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def hue(member_id: int | None) -> str:
+    """The avatar colour class of a member: stable per id, neighbours apart (7 is prime to 12)."""
+    return f"hue-{(int(member_id or 0) * 7) % 12}"
