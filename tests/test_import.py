@@ -196,3 +196,57 @@ def test_cli_exit_status_without_traceback(tmp_path):
                           text=True, env=env, timeout=60)
     assert done.returncode == 1
     assert "No such file" in done.stderr and "Traceback" not in done.stderr
+
+
+def _many(n: int, manager_of=lambda i: f"P{i - 1}" if i else "") -> str:
+    rows = [f"P{i},Person {i},person{i}@example.com,Unit {i % 3},,,{manager_of(i)},," for i in range(n)]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="SQLite's chunked write")
+def test_sqlite_import_writes_in_short_transactions_that_let_other_writers_in(transactional_db, tmp_path,
+                                                                             monkeypatch):
+    """Between two chunks the write lock is free (a web request's write gets in), a handle taken
+    meanwhile is picked again inside the lock, and the result is the same as one transaction."""
+    from django.db import connection
+
+    from socialfabric.activity.models import Activity, Verb
+    from socialfabric.org import importing
+
+    monkeypatch.setattr(importing, "SQLITE_CHUNK", 4)
+    seen_in_transaction = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "write" and done == 4:
+            seen_in_transaction.append(connection.in_atomic_block)
+            # Another writer takes the handle row P7 was going to get.
+            Member.objects.create_user("person7", "someone@example.org", None, name="Came in between")
+
+    result = import_people(write(tmp_path, _many(10)), progress=progress)
+    assert seen_in_transaction == [False]  # no transaction open between chunks: the lock is free
+    assert result.created == 10 and Member.objects.filter(external_id__startswith="P").count() == 10
+    assert Member.objects.get(external_id="P7").handle == result.handles["P7"] != "person7"
+    assert Member.objects.get(handle="person7").name == "Came in between"
+    assert Member.objects.get(external_id="P9").manager.external_id == "P8"
+    assert Activity.objects.filter(verb=Verb.IMPORT_PEOPLE).count() == 1
+    again = import_people(write(tmp_path, _many(10, manager_of=lambda i: "P0" if i else "")))
+    assert (again.created, again.updated, again.unchanged) == (0, 8, 2)  # P1 reported to P0 already
+    details = Activity.objects.filter(verb=Verb.IMPORT_PEOPLE).latest("id").details
+    assert (details["updated"], details["unchanged"]) == (8, 2)
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL")
+def test_postgresql_import_is_one_transaction(db, tmp_path, monkeypatch):
+    """On PostgreSQL nothing is chunked: a failure at the very last step (reporting lines)
+    leaves no member, unit or activity row behind."""
+    from socialfabric.activity.models import Activity
+    from socialfabric.bulk import BulkWriter
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(BulkWriter, "update_rows", fail)
+    with pytest.raises(RuntimeError):
+        import_people(write(tmp_path, _many(10)))
+    assert not Member.objects.filter(external_id__startswith="P").exists()
+    assert not Unit.objects.exists() and not Activity.objects.exists()

@@ -10,7 +10,7 @@ from socialfabric.demo.generator import (
     demo_password_hash,
     generate,
 )
-from socialfabric.demo.writer import BulkWriter
+from socialfabric.bulk import BulkWriter
 
 __all__ = [
     "ADMIN_LOGIN",

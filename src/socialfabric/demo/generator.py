@@ -68,7 +68,7 @@ from socialfabric.demo.vocabulary import (
     TOPICAL,
     UNITS,
 )
-from socialfabric.demo.writer import BulkWriter
+from socialfabric.bulk import BulkWriter
 from socialfabric.errors import Conflict, InvalidInput
 from socialfabric.org.importing import handle_base
 from socialfabric.org.models import Follow, Member, Stakeholder, Unit

@@ -1,7 +1,7 @@
 """Append rows to tables fast, inside the caller's transaction: the one bulk write path.
 
-The demo organisation and the benchmark's generator write through it; the services are the
-path for single acts. Whoever bulk-writes rows writes them as the services would (the activity
+The people import, the demo organisation and the benchmark's generator write through it; the
+services are the path for single acts. Whoever bulk-writes rows writes them as the services would (the activity
 row of every act included), and computes the denormalised fields itself.
 """
 
@@ -120,12 +120,20 @@ class BulkWriter:
 
     def update(self, model: type[models.Model], attname: str, pairs: Sequence[tuple[Any, int]]) -> None:
         """Set one column by primary key: pairs of (value, pk). Flushes pending rows first."""
+        self.update_rows(model, [attname], pairs)
+
+    def update_rows(self, model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Set columns by primary key: rows of (value, ..., pk), values in `attnames` order and
+        prepared for the database (ids for foreign keys). Flushes pending rows first."""
         self.flush()
+        if not rows:
+            return
         meta, q = model._meta, self.connection.ops.quote_name
-        column = next(f.column for f in meta.concrete_fields if f.attname == attname)
-        sql = f"UPDATE {q(meta.db_table)} SET {q(column)} = %s WHERE {q(meta.pk.column)} = %s"
+        by_attname = {f.attname: f for f in meta.concrete_fields}
+        sets = ", ".join(f"{q(by_attname[a].column)} = %s" for a in attnames)
+        sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"
         with self.connection.cursor() as cursor:
-            cursor.executemany(sql, list(pairs))
+            cursor.executemany(sql, list(rows))
 
     def finish(self) -> None:
         self.flush()
