@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,17 @@ def died_here(worker: str) -> bool:
         return True
     except OSError:
         return False
-    return False
+    return _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """A process killed but not yet reaped by its parent (after `kill -9` of a whole process
+    group, its orphans wait for init) still answers signal 0: it is dead all the same."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux): trust the signal
+    return stat[stat.rindex(")") + 2:].startswith(("Z", "X"))
 
 
 def requeue_abandoned(now: datetime | None = None) -> tuple[int, int]:

@@ -3,11 +3,14 @@ readable page (an htmx request gets the message in its form's error slot), never
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, is_database_busy
+
+log = logging.getLogger(__name__)
 
 
 class Busy(DomainError):
@@ -29,6 +32,8 @@ class DatabaseBusyMiddleware:
 
         from socialfabric.web.views.plumbing import htmx_error, is_htmx
 
+        # Operators should see these: a steady trickle means it is time for PostgreSQL.
+        log.warning("database busy: %s %s answered 503 (%s)", request.method, request.path, exc)
         err = Busy(BUSY_MESSAGE)
         if is_htmx(request):
             response = htmx_error(request, err)
