@@ -70,9 +70,9 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from socialfabric.activity.models import Activity, ObjectType, Verb
+    from socialfabric.bulk import BulkWriter
     from socialfabric.communities.models import Community, Membership
     from socialfabric.conversations.models import Post, Reaction
-    from socialfabric.bulk import BulkWriter
     from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 
     call_command("migrate", verbosity=0)
