@@ -1,6 +1,7 @@
 """The demo organisation: `generate()` (generator), the bulk writer (writer) and the
 organisation's shape and words (vocabulary)."""
 
+from socialfabric.bulk import BulkWriter
 from socialfabric.demo.generator import (
     ADMIN_LOGIN,
     DEFAULT_END,
@@ -10,7 +11,6 @@ from socialfabric.demo.generator import (
     demo_password_hash,
     generate,
 )
-from socialfabric.bulk import BulkWriter
 
 __all__ = [
     "ADMIN_LOGIN",

@@ -39,6 +39,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.text import slugify
 
 from socialfabric.activity.models import Activity, ObjectType, Verb
+from socialfabric.bulk import BulkWriter
 from socialfabric.communities.models import Community, Membership, Role
 from socialfabric.conversations.models import Post, Reaction, Topic
 from socialfabric.conversations.text import render_segments
@@ -68,7 +69,6 @@ from socialfabric.demo.vocabulary import (
     TOPICAL,
     UNITS,
 )
-from socialfabric.bulk import BulkWriter
 from socialfabric.errors import Conflict, InvalidInput
 from socialfabric.org.importing import handle_base
 from socialfabric.org.models import Follow, Member, Stakeholder, Unit
