@@ -229,7 +229,7 @@ READS: dict[str, set[str]] = {
     "socialfabric.org.services": {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
         "follow_counts", "reports_of", "members_with_email", "members_by_handle", "members_of_unit", "unit_members",
-        "unit_children", "communities_of",
+        "unit_children", "communities_of", "expertise_of", "photo_file",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
@@ -255,7 +255,8 @@ NOT_ACTS = {"socialfabric.org.services": {"authenticate_token"}}
 
 
 @pytest.fixture
-def world(alice, bob, make_member, open_community):
+def world(alice, bob, make_member, open_community, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # photos written by the acts stay out of ./var
     closed = communities.create_community(alice, name="Board", visibility="closed")
     dave = make_member("dave")
     question = conv.create_post(alice, open_community, kind="question", body="Who knows?")
@@ -265,6 +266,14 @@ def world(alice, bob, make_member, open_community):
     return {"staff": make_member("root", is_staff=True), "analyst": analyst, "alice": alice, "bob": bob,
             "dave": dave, "open": open_community, "closed": closed, "question": question, "answer": answer,
             "token": token}
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(out, "PNG")
+    return out.getvalue()
 
 
 def _accepted(w):
@@ -296,6 +305,11 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                                 lambda w: org.invite_to_set_password([w["dave"]], "https://social.example"),
                                 [Verb.INVITE])],
     "password_set": [(None, lambda w: org.password_set(w["bob"], via="change"), [Verb.SET_PASSWORD])],
+    "update_profile": [
+        (None, lambda w: org.update_profile(w["bob"], name="Robert", bio="Pumps", expertise=["hydraulics"]),
+         [Verb.UPDATE_PROFILE]),
+        (None, lambda w: org.update_profile(w["bob"], photo=_png()), [Verb.UPDATE_PROFILE]),
+    ],
     "import_people": [(None, lambda w: importing.import_people(io.BytesIO(b"id,name\nX1,Xena\n")),
                        [Verb.IMPORT_PEOPLE])],
     "create_community": [(None, lambda w: communities.create_community(w["bob"], name="New"),

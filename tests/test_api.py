@@ -29,6 +29,8 @@ def no_server_errors(caplog):
 EXPECTED_OPERATIONS = {
     # members
     ("get", "/api/v1/members"), ("get", "/api/v1/members/{handle}"), ("get", "/api/v1/me"),
+    ("patch", "/api/v1/me"), ("post", "/api/v1/me/photo"), ("delete", "/api/v1/me/photo"),
+    ("get", "/api/v1/members/{handle}/photo/{size}-{key}.webp"),
     # units
     ("get", "/api/v1/units"), ("get", "/api/v1/units/{slug}"),
     # communities

@@ -41,6 +41,7 @@ class Verb(TextChoices):
     ACCEPT_INVITATION = "accept_invitation", "accepted an invitation"
     CREATE_TOKEN = "create_token", "created an API token"
     REVOKE_TOKEN = "revoke_token", "revoked an API token"
+    UPDATE_PROFILE = "update_profile", "updated their profile"
     IMPORT_PEOPLE = "import_people", "imported people"
     # Insights
     REQUEST_REPORT = "request_report", "asked for an insights report"

@@ -6,9 +6,12 @@ the same way, from rows the services already loaded (no per-item queries).
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from socialfabric.communities.models import Community, JoinRequest, Membership
 from socialfabric.conversations.models import Post, PostRevision
 from socialfabric.feed.services import FeedItem, FeedPage, annotate
+from socialfabric.org import photos
 from socialfabric.org.models import AccessToken, Member, Unit
 
 
@@ -23,6 +26,14 @@ def unit_ref(u: Unit | None) -> dict | None:
 def member(m: Member) -> dict:
     return {**member_ref(m), "stakeholder": m.stakeholder, "organisation": m.organisation,
             "unit": unit_ref(m.unit), "level": m.level}
+
+
+def photo(m: Member) -> dict | None:
+    """The API's addresses of a member's photo thumbnails (token or session), or None."""
+    if not m.photo:
+        return None
+    return {name: reverse("api:member_photo", kwargs={"handle": m.handle, "size": size, "key": m.photo})
+            for name, size in zip(("small", "medium", "large"), photos.SIZES, strict=True)}
 
 
 def unit(u: Unit) -> dict:

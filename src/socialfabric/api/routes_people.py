@@ -1,13 +1,14 @@
-"""Members (directory, profiles, me), follows, units and personal access tokens."""
+"""Members (directory, profiles and photos, me), follows, units and personal access tokens."""
 
 from django.db import transaction
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import File, Router, Status, UploadedFile
 
 from socialfabric.api import present
 from socialfabric.api.common import ERRORS, ok, viewer
 from socialfabric.api.schemas import (
     Cursor,
+    ExpertiseTag,
     FollowOut,
     FollowPage,
     Handle,
@@ -15,6 +16,8 @@ from socialfabric.api.schemas import (
     Limit,
     MemberPage,
     MeOut,
+    PhotoKey,
+    ProfileIn,
     ProfileOut,
     SearchText,
     Slug,
@@ -26,6 +29,7 @@ from socialfabric.api.schemas import (
     UnitDetailOut,
     UnitPage,
 )
+from socialfabric.org import photos
 from socialfabric.org import services as org
 from socialfabric.org.models import Follow, Member
 from socialfabric.paging import keyset_page
@@ -41,6 +45,9 @@ def _profile(viewer_: Member, m: Member) -> dict:
         "followers": followers,
         "following": following,
         "followed_by_me": viewer_.id != m.id and org.is_following(viewer_, m),
+        "bio": m.bio,
+        "expertise": org.expertise_of(m),
+        "photo": present.photo(m),
     }
 
 
@@ -56,11 +63,49 @@ def get_me(request: HttpRequest) -> dict:
     return {**_profile(me, me), "email": me.email, "is_staff": me.is_staff, "is_analyst": me.is_analyst}
 
 
+@router.patch("/me", response=ok(MeOut), tags=["members"], summary="Edit my profile")
+def update_me(request: HttpRequest, payload: ProfileIn) -> dict:
+    """Change my name, bio or expertise; fields left out stay as they are. Bad input is a 400
+    naming the field, and nothing changes. The act is recorded (which fields, not their text)."""
+    org.update_profile(viewer(request), **payload.model_dump(exclude_unset=True))
+    return get_me(request)
+
+
+@router.post("/me/photo", response=ok(MeOut), tags=["members"], summary="Upload my photo")
+def set_my_photo(request: HttpRequest, photo: File[UploadedFile]) -> dict:
+    """A multipart upload (field `photo`): JPEG, PNG, WebP or GIF up to 5 MB (the server's
+    setting). It is checked by its content, turned upright, cropped to its centre square and
+    stored as thumbnails without its metadata; anything else is a 400 on `photo`."""
+    org.update_profile(viewer(request), photo=photo)
+    return get_me(request)
+
+
+@router.delete("/me/photo", response=ok(MeOut), tags=["members"], summary="Remove my photo")
+def remove_my_photo(request: HttpRequest) -> dict:
+    org.update_profile(viewer(request), photo=None)
+    return get_me(request)
+
+
+@router.get("/members/{handle}/photo/{size}-{key}.webp", response={200: None, **ERRORS}, tags=["members"],
+            url_name="member_photo", summary="A member's photo thumbnail",
+            openapi_extra={"responses": {200: {"description": "The thumbnail (WebP)", "content": {
+                photos.CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
+def get_member_photo(request: HttpRequest, handle: Handle, size: int, key: PhotoKey) -> HttpResponse:
+    """The addresses come from a profile's `photo`; an old address answers 404 once the photo changes."""
+    opened = org.photo_file(viewer(request), handle, size, key)
+    response = FileResponse(opened, content_type=photos.CONTENT_TYPE, as_attachment=False,
+                            filename=f"{handle}-{size}.{photos.EXTENSION}")
+    response["Cache-Control"] = photos.CACHE_CONTROL
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @router.get("/members", response=ok(MemberPage), tags=["members"], summary="The member directory")
 def list_members(request: HttpRequest, unit: Slug | None = None, stakeholder: StakeholderName | None = None,
-                 q: SearchText | None = None, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
-    """Active members by name; narrow by unit address, stakeholder kind or a name/handle search."""
-    listed = org.directory(viewer(request), unit=unit, stakeholder=stakeholder, q=q)
+                 q: SearchText | None = None, expertise: ExpertiseTag | None = None, cursor: Cursor | None = None,
+                 limit: Limit | None = None) -> dict:
+    """Active members by name; narrow by unit address, stakeholder kind, an expertise tag or a name/handle search."""
+    listed = org.directory(viewer(request), unit=unit, stakeholder=stakeholder, q=q, expertise=expertise)
     rows, nxt = keyset_page(listed, ("name", "id"), cursor, limit)
     return present.page([present.member(m) for m in rows], nxt)
 

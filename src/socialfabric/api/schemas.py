@@ -37,6 +37,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Field(min_length=1, max_length=140), AfterValidator(_storable)]
 Handle = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_storable)]
 SearchText = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+ExpertiseTag = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+PhotoKey = Annotated[str, Field(max_length=64), AfterValidator(_storable)]
 TopicName = Annotated[str, Field(min_length=1, max_length=65), AfterValidator(_storable)]
 Cursor = Annotated[str, Field(max_length=MAX_CURSOR_CHARS), AfterValidator(_storable)]
 Limit = Annotated[int, Field(ge=1, le=settings.SOCIALFABRIC_MAX_PAGE_SIZE)]
@@ -84,17 +86,37 @@ class MemberOut(MemberRef):
     level: int | None
 
 
+class PhotoOut(Schema):
+    """Addresses of the member's photo, square WebP thumbnails; each changes when the photo does."""
+
+    small: str = Field(description="64 × 64 pixels")
+    medium: str = Field(description="128 × 128 pixels")
+    large: str = Field(description="256 × 256 pixels")
+
+
 class ProfileOut(MemberOut):
     manager: MemberRef | None
     followers: int
     following: int
     followed_by_me: bool
+    bio: str = Field(description="Plain text, line breaks kept")
+    expertise: list[str] = Field(description="Lower-case tags, in the member's order")
+    photo: PhotoOut | None = Field(description="null when the member has no photo")
 
 
 class MeOut(ProfileOut):
     email: str
     is_staff: bool
     is_analyst: bool
+
+
+class ProfileIn(Schema):
+    """Only the fields sent change. Limits (checked by the service): name 1 to 150 characters,
+    bio up to 2,000, at most 20 expertise tags of up to 40 characters."""
+
+    name: Text | None = None
+    bio: Text | None = None
+    expertise: list[Text] | None = Field(None, description='e.g. ["python", "supply chain"]; [] clears them')
 
 
 class MemberPage(Schema):

@@ -30,6 +30,7 @@ class AuthorRef:
     unit_id: int | None
     stakeholder: str
     organisation: str
+    photo: str  # the photo's key, for the avatar (empty: the initial letter)
 
     def __str__(self) -> str:
         return self.name or self.handle
@@ -123,7 +124,7 @@ _REACTION_COLUMNS = "".join(
 _SELECT = (
     "SELECT p.id, p.kind, p.title, p.body, p.body_html, p.created_at, p.last_activity_at, p.edited_at,"
     " p.deleted_at, p.reply_count, p.accepted_answer_id, p.community_id, p.author_id,"
-    " c.slug, c.name, c.visibility, a.handle, a.name, a.unit_id, a.stakeholder, a.organisation"
+    " c.slug, c.name, c.visibility, a.handle, a.name, a.unit_id, a.stakeholder, a.organisation, a.photo"
     + _REACTION_COLUMNS +
     f" FROM {_POST} p JOIN {_COMMUNITY} c ON c.id = p.community_id JOIN {_MEMBER} a ON a.id = p.author_id"
     " WHERE p.parent_id IS NULL AND "
@@ -180,12 +181,12 @@ def page(member: Member, where: str, params: list, cursor: str | None, limit: ob
             last_activity_at=_aware(r[6]), edited_at=_aware(r[7]), deleted_at=_aware(r[8]), reply_count=r[9],
             accepted_answer_id=r[10], community_id=r[11], author_id=r[12],
             community=CommunityRef(r[11], r[13], r[14], r[15]),
-            author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20]),
+            author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20], r[21]),
         )
-        mask = r[26] or 0
+        mask = r[27] or 0
         items.append(FeedItem(
             post=post,
-            reactions={k: c for k, c in zip(_KINDS, r[21:26], strict=True) if c},
+            reactions={k: c for k, c in zip(_KINDS, r[22:27], strict=True) if c},
             mine=sorted(k for i, k in enumerate(_KINDS) if mask & (1 << i)),
         ))
     more = len(rows) > n

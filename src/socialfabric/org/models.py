@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
 
-__all__ = ["EXTERNAL_KINDS", "AccessToken", "Follow", "Member", "Stakeholder", "Unit"]
+__all__ = ["EXTERNAL_KINDS", "AccessToken", "Expertise", "Follow", "Member", "Stakeholder", "Unit"]
+
+# Profile limits (the services check them; the columns are sized to match).
+MAX_NAME_CHARS = 150
+MAX_BIO_CHARS = 2000
+MAX_EXPERTISE = 20
+MAX_EXPERTISE_CHARS = 40
 
 
 class Unit(models.Model):
@@ -59,8 +65,14 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     handle = models.CharField(max_length=60, unique=True)
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=MAX_NAME_CHARS)
     email = models.EmailField(blank=True, db_index=True)
+    bio = models.TextField(blank=True, default="", help_text="Plain text the member writes about themselves")
+    # The photo's key: a hash of its content, part of its thumbnails' file names and URLs (so
+    # a URL can be cached for ever: a new photo is a new URL). Empty when there is none. On
+    # the row itself, so every list of people and the feed's statement show avatars without
+    # another query (org.photos has the files).
+    photo = models.CharField(max_length=32, blank=True, default="", help_text="Content hash of the photo")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 = top executive")
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
@@ -100,6 +112,23 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
             models.CheckConstraint(condition=~models.Q(follower=models.F("followed")), name="follow_not_self"),
         ]
+
+
+class Expertise(models.Model):
+    """One of a member's expertise tags: lower case, in the order the member gave them; the
+    directory finds people by it (/people/?expertise=python)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="expertise")
+    name = models.CharField(max_length=MAX_EXPERTISE_CHARS)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["member", "position"]
+        constraints = [models.UniqueConstraint(fields=["member", "name"], name="expertise_once")]
+        indexes = [models.Index(fields=["name"], name="expertise_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AccessToken(models.Model):

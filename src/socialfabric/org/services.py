@@ -1,9 +1,12 @@
-"""Following people and personal access tokens."""
+"""People's profiles, following people, and personal access tokens."""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
+import unicodedata
+from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -13,7 +16,19 @@ from socialfabric import access, activity
 from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.communities.models import Community
 from socialfabric.errors import Conflict, InvalidInput, NotFound
-from socialfabric.org.models import AccessToken, Follow, Member, Stakeholder, Unit
+from socialfabric.org import photos
+from socialfabric.org.models import (
+    MAX_BIO_CHARS,
+    MAX_EXPERTISE,
+    MAX_EXPERTISE_CHARS,
+    MAX_NAME_CHARS,
+    AccessToken,
+    Expertise,
+    Follow,
+    Member,
+    Stakeholder,
+    Unit,
+)
 from socialfabric.validation import check_storable, is_storable, parse_id
 
 TOKEN_PREFIX = "sf_"
@@ -30,6 +45,154 @@ def get_member(handle_or_id: str | int) -> Member:
     if member is None:
         raise NotFound("No such member.", field="member")
     return member
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+class Keep(enum.Enum):
+    """A profile field left out of an update stays as it is (None means "no photo")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+# Besides letters and digits, an expertise tag may hold these: enough for "c++", "c#", ".net",
+# "node.js", "ci/cd", "r&d", "supply chain"; not commas (the web form's separator), no
+# control or direction-changing characters.
+_EXPERTISE_MARKS = frozenset(" +#.-_/&'")
+
+
+def _clean_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("The name must be text.", field="name")
+    check_storable(value, "name")
+    name = " ".join(value.split())  # one line, single spaces: names appear in lists and mentions
+    if not name or len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"Give your name (1 to {MAX_NAME_CHARS} characters).", field="name")
+    return name
+
+
+def _clean_bio(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("The bio must be text.", field="bio")
+    check_storable(value, "bio")
+    bio = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(bio) > MAX_BIO_CHARS:
+        raise InvalidInput(f"The bio has {len(bio):,} characters; at most {MAX_BIO_CHARS:,} fit.", field="bio")
+    return bio
+
+
+def _expertise_tag(value: str) -> str:
+    """One tag as stored and searched: compatibility-normalised, lower case, single spaces,
+    without a leading # (people write tags as they write topics)."""
+    check_storable(value, "expertise")
+    tag = " ".join(unicodedata.normalize("NFKC", value).split()).lower().lstrip("#").strip()
+    if len(tag) > MAX_EXPERTISE_CHARS:
+        raise InvalidInput(f"“{tag[:MAX_EXPERTISE_CHARS]}…” is too long: an expertise tag has at most "
+                           f"{MAX_EXPERTISE_CHARS} characters.", field="expertise")
+    if any(not (ch.isalnum() or ch in _EXPERTISE_MARKS) for ch in tag):
+        raise InvalidInput(f"“{tag}”: an expertise tag holds letters, digits, spaces and + # . - _ / & ' only.",
+                           field="expertise")
+    return tag
+
+
+def _clean_expertise(value: object) -> list[str]:
+    """Tags from a list (the API) or comma-separated text (the web form), without repeats, in order."""
+    if isinstance(value, str):
+        items = value.replace("\n", ",").split(",")
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        items = list(value)
+    else:
+        raise InvalidInput("Expertise must be a list of tags.", field="expertise")
+    tags: list[str] = []
+    for item in items:
+        tag = _expertise_tag(item)
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_EXPERTISE:
+        raise InvalidInput(f"At most {MAX_EXPERTISE} expertise tags; there are {len(tags)}.", field="expertise")
+    return tags
+
+
+def expertise_of(member: Member) -> list[str]:
+    """A member's expertise tags, in the order they gave them."""
+    return list(Expertise.objects.filter(member=member).order_by("position").values_list("name", flat=True))
+
+
+def update_profile(member: Member, *, name: object = KEEP, bio: object = KEEP, expertise: object = KEEP,
+                   photo: object = KEEP) -> list[str]:
+    """A member edits their own profile. Each field left out (KEEP) stays as it is; `photo` is an
+    uploaded file (checked and made into thumbnails by org.photos) or None to remove it.
+
+    Returns the fields that changed; when none did, nothing is written or recorded. The act is
+    recorded with the changed fields' names, never their content. A replaced photo's files are
+    deleted once the change is committed.
+    """
+    changes: dict[str, object] = {}
+    if name is not KEEP:
+        changes["name"] = _clean_name(name)
+    if bio is not KEEP:
+        changes["bio"] = _clean_bio(bio)
+    if expertise is not KEEP:
+        changes["expertise"] = _clean_expertise(expertise)
+    thumbnails = None
+    if photo is not KEEP and photo is not None:
+        # Decoding and resizing take a moment: done before the transaction, so the database
+        # (SQLite's one writer) is not held while they run.
+        thumbnails = photos.make_thumbnails(photo)
+    if photo is not KEEP:
+        changes["photo"] = thumbnails.key if thumbnails else ""
+    if thumbnails:
+        photos.store(member.id, thumbnails)  # on disk before any row names it (the same photo again: same files)
+    try:
+        changed, old_photo = _save_profile(member, changes)
+    except BaseException:
+        if thumbnails and thumbnails.key != member.photo:
+            photos.delete(member.id, thumbnails.key)  # no row names these files
+        raise
+    if old_photo and "photo" in changed:
+        member_id = member.id
+        transaction.on_commit(lambda: photos.delete(member_id, old_photo))
+    return changed
+
+
+@transaction.atomic
+def _save_profile(member: Member, changes: dict[str, object]) -> tuple[list[str], str]:
+    """Write the checked changes that differ from the stored profile; (changed fields, old photo key)."""
+    row = Member.objects.select_for_update().get(id=member.id)  # one edit at a time per member
+    old_photo = row.photo
+    changed = [f for f in ("name", "bio", "photo") if f in changes and getattr(row, f) != changes[f]]
+    if "expertise" in changes and expertise_of(row) != changes["expertise"]:
+        Expertise.objects.filter(member=row).delete()
+        Expertise.objects.bulk_create([Expertise(member=row, name=tag, position=i)
+                                       for i, tag in enumerate(changes["expertise"])])
+        changed.append("expertise")
+    if not changed:
+        return [], old_photo
+    fields = [f for f in changed if f != "expertise"]
+    for f in fields:
+        setattr(row, f, changes[f])
+    if fields:
+        row.save(update_fields=fields)
+    activity.record(Verb.UPDATE_PROFILE, member, object_type=ObjectType.MEMBER, object_id=member.id,
+                    details={"fields": changed})
+    for f in fields:  # the caller's instance (request.user) shows the new profile at once
+        setattr(member, f, changes[f])
+    return changed, old_photo
+
+
+def photo_file(viewer: Member, handle: object, size: object, key: object) -> BinaryIO:
+    """A member's current photo at one size, opened for reading, for a viewer who may see the
+    member. An old key, an unknown size, a member the viewer may not see: all NotFound alike."""
+    missing = NotFound("No such photo.", field="photo")
+    if not (isinstance(handle, str) and is_storable(handle) and photos.is_key(key) and size in photos.SIZES):
+        raise missing
+    member_id = (Member.objects.visible_to(viewer).filter(handle=handle.lower(), photo=key)
+                 .values_list("id", flat=True).first())
+    opened = photos.open_thumbnail(member_id, key, size) if member_id else None
+    if opened is None:
+        raise missing
+    return opened
 
 
 @transaction.atomic
@@ -165,8 +328,9 @@ def signed_out(member: Member) -> None:
 # them with keyset cursors (socialfabric.paging).
 
 def directory(viewer: Member, *, unit: object = None, stakeholder: object = None,
-              q: object = None) -> QuerySet[Member]:
-    """The members `viewer` may see, narrowed by unit slug, stakeholder kind and a name or handle search."""
+              q: object = None, expertise: object = None) -> QuerySet[Member]:
+    """The members `viewer` may see, narrowed by unit slug, stakeholder kind, an expertise tag
+    and a name or handle search."""
     qs = Member.objects.visible_to(viewer).select_related("unit")
     if unit not in (None, ""):
         if not isinstance(unit, str) or not is_storable(unit):
@@ -176,6 +340,12 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
         if stakeholder not in Stakeholder.values:
             raise InvalidInput(f"Stakeholder must be one of: {', '.join(Stakeholder.values)}.", field="stakeholder")
         qs = qs.filter(stakeholder=stakeholder)
+    if expertise not in (None, ""):
+        if not isinstance(expertise, str):
+            raise InvalidInput("The expertise must be one tag.", field="expertise")
+        tag = _expertise_tag(expertise)  # "Python" and "#python" find "python"
+        if tag:
+            qs = qs.filter(expertise__name=tag)  # a member has a tag once: no duplicates
     if q not in (None, ""):
         if not isinstance(q, str) or not is_storable(q) or len(q) > 100:
             raise InvalidInput("The search must be text of at most 100 characters.", field="q")

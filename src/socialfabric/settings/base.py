@@ -5,6 +5,7 @@ SECRET_KEY    default: a development key (DEBUG only); required when DEBUG is of
 DEBUG         default true for local runs (the production profile forces it off)
 ALLOWED_HOSTS comma-separated, default 127.0.0.1,localhost
 SOCIALFABRIC_VAR  the folder for the SQLite database and other state (default ./var)
+SOCIALFABRIC_MEDIA_ROOT  members' uploaded photos (default $SOCIALFABRIC_VAR/media)
 
 Reading settings creates nothing on disk: the SQLite database's folder is made when the
 apps load (socialfabric.sqlite.install), before the first connection.
@@ -171,6 +172,17 @@ SOCIALFABRIC_MAX_BODY_CHARS = int(os.environ.get("SOCIALFABRIC_MAX_BODY_CHARS", 
 SOCIALFABRIC_MAX_TITLE_CHARS = 200
 SOCIALFABRIC_PAGE_SIZE = 20
 SOCIALFABRIC_MAX_PAGE_SIZE = 100
+
+# Uploaded files (members' photos, as resized thumbnails) live here, beside the SQLite
+# database: back the folder up with the database (docs/deploy.md). They are served by a view
+# that checks who may see them (socialfabric.web.views.people.person_photo), never by
+# whitenoise or the proxy, so there is no MEDIA_URL.
+MEDIA_ROOT = Path(os.environ.get("SOCIALFABRIC_MEDIA_ROOT", "") or VAR_DIR / "media")
+# A photo upload larger than this is refused before it is decoded; so is one whose header
+# claims more pixels than SOCIALFABRIC_PHOTO_MAX_PIXELS (a "decompression bomb": a small
+# file that would unpack into gigabytes). The proxy's body limit should be a little larger.
+SOCIALFABRIC_PHOTO_MAX_BYTES = int(os.environ.get("SOCIALFABRIC_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+SOCIALFABRIC_PHOTO_MAX_PIXELS = 40_000_000
 
 LOGGING = {
     "version": 1,

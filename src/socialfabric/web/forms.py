@@ -48,3 +48,4 @@ class DirectoryForm(forms.Form):
                                   to_field_name="slug", empty_label="All units")
     stakeholder = forms.ChoiceField(label="Stakeholder", required=False,
                                     choices=[("", "All stakeholders"), *Stakeholder.choices])
+    expertise = forms.CharField(label="Expertise", required=False, max_length=100)

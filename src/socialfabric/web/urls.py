@@ -42,6 +42,7 @@ urlpatterns = [
     path("people/<str:handle>/follow/", people.person_follow, name="person_follow"),
     path("people/<str:handle>/unfollow/", people.person_unfollow, name="person_unfollow"),
     path("people/<str:handle>/deactivate/", people.person_deactivate, name="person_deactivate"),
+    path("people/<str:handle>/photo/<int:size>-<str:key>.webp", people.person_photo, name="person_photo"),
     path("units/<slug:slug>/", people.unit, name="unit"),
     path("topics/<str:name>/", people.topic, name="topic"),
     path("insights/", insights.dashboard, name="insights"),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("insights/reports/<int:report_id>/status/", insights.report_status, name="insights_status"),
     path("insights/reports/<int:report_id>/report.html", insights.report_html, name="insights_html"),
     path("insights/reports/<int:report_id>/report.json", insights.report_json, name="insights_json"),
+    path("settings/profile/", account.profile_edit, name="profile_edit"),
     path("settings/tokens/", account.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

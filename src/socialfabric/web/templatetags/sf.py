@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -41,3 +42,13 @@ def ago(value: datetime | None) -> str:
 def hue(member_id: int | None) -> str:
     """The avatar colour class of a member: stable per id, neighbours apart (7 is prime to 12)."""
     return f"hue-{(int(member_id or 0) * 7) % 12}"
+
+
+@register.filter
+def photo_url(person: object, size: int) -> str:
+    """The address of a member's photo thumbnail (`size` from org.photos.SIZES), or "" when they
+    have none. Works on members and on the feed's author rows alike (both carry handle and photo)."""
+    key = getattr(person, "photo", "")
+    if not key:
+        return ""
+    return reverse("web:person_photo", args=[person.handle, int(size), key])

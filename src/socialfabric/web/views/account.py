@@ -1,4 +1,4 @@
-"""The member's own account: signing in and out, and personal access tokens (settings)."""
+"""The member's own account: signing in and out, their profile, and personal access tokens (settings)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
-from socialfabric.errors import DomainError
-from socialfabric.org import oidc
+from socialfabric.errors import DomainError, InvalidInput
+from socialfabric.org import oidc, photos
 from socialfabric.org import services as org
+from socialfabric.org.models import MAX_BIO_CHARS, MAX_EXPERTISE, MAX_EXPERTISE_CHARS, MAX_NAME_CHARS
 from socialfabric.web.forms import ResetForm, SignInForm
 from socialfabric.web.views.plumbing import member_view, post_only
 
@@ -105,3 +106,35 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = org.revoke_token(request.user, token_id)
     messages.success(request, f"The token “{token.name}” is revoked; it no longer works.")
     return redirect("web:tokens")
+
+
+PROFILE_FIELDS = ("name", "bio", "expertise")
+
+
+@member_view
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """Edit one's own name, bio, expertise and photo: a plain multipart form (works without JS).
+    A field error re-shows the form with what was typed and the message by its field; nothing
+    is saved then."""
+    member, error, status = request.user, None, 200
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in PROFILE_FIELDS}
+        # A newly chosen file wins over the "remove" box: the member picked a new photo.
+        photo = request.FILES.get("photo") or (None if request.POST.get("remove_photo") else org.KEEP)
+        try:
+            changed = org.update_profile(member, photo=photo,
+                                         **{f: request.POST.get(f, org.KEEP) for f in PROFILE_FIELDS})
+        except InvalidInput as err:
+            error, status = err, err.status
+        else:
+            messages.success(request, "Your profile is saved." if changed else "Nothing changed in your profile.")
+            return redirect("web:person", handle=member.handle)
+    else:
+        values = {"name": member.name, "bio": member.bio, "expertise": ", ".join(org.expertise_of(member))}
+    # A file is never sent back to the browser: after an error elsewhere, it must be chosen again.
+    dropped = error is not None and error.field != "photo" and bool(request.FILES.get("photo"))
+    ctx = {"nav": "settings", "values": values, "error": error, "person": member, "photo_dropped": dropped,
+           "max_name": MAX_NAME_CHARS, "max_bio": MAX_BIO_CHARS, "max_tags": MAX_EXPERTISE,
+           "max_tag": MAX_EXPERTISE_CHARS, "max_photo_mb": f"{settings.SOCIALFABRIC_PHOTO_MAX_BYTES / 1024 / 1024:g}",
+           "accept": ",".join(f"image/{f.lower()}" for f in photos.ACCEPTED_FORMATS)}
+    return render(request, "socialfabric/profile_edit.html", ctx, status=status)

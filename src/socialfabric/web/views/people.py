@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response
 
 from socialfabric import access, paging
 from socialfabric.errors import InvalidInput
 from socialfabric.feed import services as feed
+from socialfabric.org import photos
 from socialfabric.org import services as org
 from socialfabric.web.forms import DirectoryForm
 from socialfabric.web.views.plumbing import cursor_of, feed_context, member_view, post_only
@@ -27,7 +29,7 @@ def people(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound else {}
     unit = data.get("unit")
     listed = org.directory(request.user, q=data.get("q", ""), unit=unit.slug if unit else None,
-                           stakeholder=data.get("stakeholder", ""))
+                           stakeholder=data.get("stakeholder", ""), expertise=data.get("expertise", ""))
     found, next_cursor = paging.keyset_page(listed, ("name", "id"), cursor_of(request), paging.DIRECTORY_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -48,6 +50,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
         "following": org.is_following(viewer, member),
         "followers": followers, "follows": follows,
         "reports": org.reports_of(member),
+        "expertise": org.expertise_of(member),
         "their_communities": org.communities_of(viewer, member),
         **feed_context(feed.profile_feed(viewer, member, cursor_of(request))),
     }
@@ -81,6 +84,26 @@ def person_deactivate(request: HttpRequest, handle: str) -> HttpResponse:
     messages.success(request, f"{member.name}'s account is deactivated: their sessions and API tokens no longer "
                               "work; their posts stay.")
     return redirect("web:people")
+
+
+@member_view
+def person_photo(request: HttpRequest, handle: str, size: int, key: str) -> HttpResponse:
+    """A member's photo thumbnail, to whoever may see the member (served here, not by whitenoise
+    or the proxy, for that check). The key in the address is a hash of the content, so the
+    answer never changes (photos.CACHE_CONTROL)."""
+    opened = org.photo_file(request.user, handle, size, key)  # who may see it first, then any 304
+    etag = f'"{key}-{size}"'
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        opened.close()
+        response = unchanged
+    else:
+        response = FileResponse(opened, content_type=photos.CONTENT_TYPE, as_attachment=False,
+                                filename=f"{handle}-{size}.{photos.EXTENSION}")
+    response["ETag"] = etag
+    response["Cache-Control"] = photos.CACHE_CONTROL
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @member_view
