@@ -8,6 +8,7 @@ import pytest
 
 from socialfabric.communities import services as communities
 from socialfabric.org.models import Member, Unit
+from tests.helpers import login
 
 _seq = itertools.count(1)
 
@@ -53,6 +54,16 @@ def open_community(alice, bob):
     c = communities.create_community(alice, name="Product Ideas", purpose="Ideas for the product")
     communities.join(bob, c)
     return c
+
+
+@pytest.fixture
+def as_alice(alice):
+    return login(alice)
+
+
+@pytest.fixture
+def as_bob(bob):
+    return login(bob)
 
 
 @pytest.fixture

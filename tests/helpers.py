@@ -25,6 +25,15 @@ def failing_act(snapshot: Callable[[], dict[str, int]]) -> Callable:
     return fail
 
 
+def login(member):
+    """A test client signed in as `member` (no password round trip)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member)
+    return client
+
+
 def run_jobs() -> None:
     """Run the queued background jobs (e-mail among them) as `socialfabric worker --batch` does."""
     from django.core.management import call_command

@@ -24,6 +24,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.org import photos
 from socialfabric.org import services as org
 from socialfabric.org.models import Expertise, Member
+from tests.helpers import login
 from tests.test_api_helpers import Api, assert_error, ok
 
 # --- making pictures ------------------------------------------------------------------------
@@ -86,17 +87,6 @@ def rgb_at(data: bytes, xy: tuple[int, int]) -> tuple[int, int, int]:
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def login(member: Member) -> Client:
-    c = Client()
-    c.force_login(member)
-    return c
-
-
-@pytest.fixture
-def as_alice(alice) -> Client:
-    return login(alice)
 
 
 def files(media: Path) -> list[str]:

@@ -16,25 +16,10 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow
+from tests.helpers import login
 from tests.test_api_helpers import Api, ok
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def login(member) -> Client:
-    c = Client()
-    c.force_login(member)
-    return c
-
-
-@pytest.fixture
-def as_alice(alice) -> Client:
-    return login(alice)
-
-
-@pytest.fixture
-def as_bob(bob) -> Client:
-    return login(bob)
 
 
 @pytest.fixture
