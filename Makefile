@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/socialfabric
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run dev bench-load test test-sqlite test-postgres venv chromium postgres lint bench bench-insights demo clean
+.PHONY: run dev bench-load test test-sqlite test-postgres venv chromium postgres redis lint bench bench-insights demo clean
 
 $(BIN)/socialfabric: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,16 +47,25 @@ postgres:
 		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
+# Redis for the RQ backend's tests (tests/test_rq.py, database 5): start it when it is down,
+# keeping nothing on disk; install Debian's redis-server when it is missing.
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Starting Redis"; \
+		command -v redis-server >/dev/null || { apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }; \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null; \
+		for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; }
+
 lint: venv
 	$(BIN)/ruff check src tests bench
 
-test: venv chromium postgres lint test-sqlite test-postgres
+test: venv chromium postgres redis lint test-sqlite test-postgres
 
-test-sqlite: venv chromium
+test-sqlite: venv chromium redis
 	@echo "== Test suite on SQLite =="
 	SOCIALFABRIC_VAR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider
 
-test-postgres: venv chromium postgres
+test-postgres: venv chromium postgres redis
 	@echo "== Test suite on PostgreSQL =="
 	SOCIALFABRIC_VAR=$(CURDIR)/var/test DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider
 

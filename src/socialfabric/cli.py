@@ -22,9 +22,15 @@ def main(argv: list[str] | None = None) -> None:
     # `socialfabric import people FILE` reads better than `import_people FILE`.
     if len(argv) >= 3 and argv[1] == "import":
         argv = [argv[0], f"import_{argv[2]}", *argv[3:]]
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        # A setting the environment got wrong (SOCIALFABRIC_TASKS, REDIS_URL, ...): the message
+        # says which and how to write it; a traceback would only bury it.
+        sys.exit(f"socialfabric: configuration error: {exc}")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,15 @@
 """Health of a running installation, for load balancers and monitoring (`GET /health`).
 
 Each check answers quickly and says what it found; the whole is healthy only if every
-configured part is. Redis is checked only where one is configured (REDIS_URL).
+configured part is. Redis is checked where one is configured (REDIS_URL; always with
+SOCIALFABRIC_TASKS=rq, whose job queue lives there).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-from urllib.parse import urlparse
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -23,32 +22,31 @@ def _database() -> dict:
 
 
 def _redis(url: str) -> dict:
-    """A PING over a plain socket: the check needs no client library."""
-    parts = urlparse(url)
+    """A PING with the client the job queue uses (passwords, ACL users, TLS, unix sockets),
+    given two seconds at most."""
+    import redis
+
     started = time.perf_counter()
-    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2) as sock:
-        if parts.password:
-            sock.sendall(f"AUTH {parts.password}\r\n".encode())
-            sock.recv(64)
-        sock.sendall(b"PING\r\n")
-        reply = sock.recv(64)
-    if not reply.startswith(b"+PONG"):
-        raise ConnectionError(reply.decode(errors="replace").strip() or "no answer")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
     return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 def _queue() -> dict:
-    """The job queue answers, and how much is due and running (a growing backlog is a worker down)."""
-    from django_tasks_db.models import DBTaskResult
+    """The job queue answers (the database's, or Redis's with SOCIALFABRIC_TASKS=rq), and how
+    much is due and running (a growing backlog is a worker down)."""
+    from socialfabric import jobs
 
-    return {"status": "ok", "due": DBTaskResult.objects.ready().count(),
-            "running": DBTaskResult.objects.running().count()}
+    return {"status": "ok", **jobs.queue_stats()}
 
 
 def check() -> tuple[bool, dict]:
     """(healthy, a report per part). Failures are reported by kind, never with a traceback."""
     checks = {"database": _database, "queue": _queue}
-    redis_url = os.environ.get("REDIS_URL")
+    redis_url = getattr(settings, "REDIS_URL", "")
     if redis_url:
         checks["redis"] = lambda: _redis(redis_url)
     report: dict[str, dict] = {}

@@ -21,10 +21,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
-from socialfabric import access, activity
+from socialfabric import access, activity, jobs
 from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.errors import Conflict, DomainError, InvalidInput, NotFound
 from socialfabric.insights.models import Report, ReportStatus, Window
@@ -302,8 +301,8 @@ def refresh() -> None:
 def _schedule_next(when) -> None:
     if float(getattr(settings, "SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", 24)) <= 0:
         return
-    # Waiting includes one scheduled for later (`ready()` would only list those due now).
-    if not DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=refresh.module_path).exists():
+    # Waiting includes one scheduled for later, on either queue (database or Redis).
+    if not jobs.waiting(refresh):
         refresh.using(run_after=when).enqueue()
 
 

@@ -6,6 +6,8 @@ DEBUG         default true for local runs (the production profile forces it off)
 ALLOWED_HOSTS comma-separated, default 127.0.0.1,localhost
 SOCIALFABRIC_VAR  the folder for the SQLite database and other state (default ./var)
 SOCIALFABRIC_MEDIA_ROOT  members' uploaded photos (default $SOCIALFABRIC_VAR/media)
+SOCIALFABRIC_TASKS  where background jobs wait: db (default) or rq (Redis at REDIS_URL,
+              default redis://127.0.0.1:6379/0)
 
 Reading settings creates nothing on disk: the SQLite database's folder is made when the
 apps load (socialfabric.sqlite.install), before the first connection.
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "socialfabric.activity",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",  # the RQ backend's queues (SOCIALFABRIC_TASKS=rq); installed either way, so one set of migrations
     "socialfabric.jobs",
     "socialfabric.ops",
     "socialfabric.communities",
@@ -220,10 +223,71 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SOCIALFABRIC_SITE_URL = os.environ.get("SOCIALFABRIC_SITE_URL", "http://127.0.0.1:8000")
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset or set-your-password link works for three days
 
-# Background jobs: Django's Tasks API; the database backend is the embedded default, run by
-# `socialfabric worker` (docs/architecture.md). Insights reports are such jobs, never computed
-# on a request.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background jobs: Django's Tasks API, run by `socialfabric worker` (docs/architecture.md).
+# Insights reports are such jobs, never computed on a request. SOCIALFABRIC_TASKS picks where
+# jobs wait: `db` (the default) in the database, written in the act's own transaction; `rq` on
+# Redis at REDIS_URL (django-tasks' RQ backend), the scale-out path (docs/deploy.md). A misspelt
+# choice or an unusable REDIS_URL stops every command at start with a readable message rather
+# than leaving acts whose jobs go nowhere.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+RQ_JOB_TIMEOUT = 3 * 3600  # on Redis a job running longer is stopped; none runs that long (a big report: minutes)
+
+
+def _redis_url(url: str) -> str:
+    """REDIS_URL checked, with connection timeouts added unless it gives its own: a Redis that
+    does not answer fails an enqueue or /health within seconds instead of hanging a request."""
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    shown = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)  # never print the password
+    parts = urlparse(url)
+    problem = ""
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        problem = "it must start with redis://, rediss:// (TLS) or unix://"
+    elif parts.scheme == "unix":
+        problem = "" if parts.path else "a unix:// address needs the socket's path"
+    else:
+        try:
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError:
+            problem = "the port must be a number from 1 to 65535"
+        if not parts.hostname:
+            problem = "it names no host"
+        elif parts.path.strip("/") and not parts.path.strip("/").isdigit():
+            problem = "the database number after the host must be a number, as in /0"
+    if problem:
+        raise ImproperlyConfigured(f"REDIS_URL {shown!r} cannot be used: {problem} "
+                                   f"(for example {DEFAULT_REDIS_URL}).")
+    given = parse_qs(parts.query)
+    timeouts = [f"{k}={v}" for k, v in (("socket_connect_timeout", 5), ("socket_timeout", 10)) if k not in given]
+    return f"{url}{'&' if parts.query else '?'}{'&'.join(timeouts)}" if timeouts else url
+
+
+def _tasks(choice: str, redis_url: str) -> dict:
+    from django.core.exceptions import ImproperlyConfigured
+
+    kind = choice.strip().lower() or "db"
+    if kind not in ("db", "rq"):
+        raise ImproperlyConfigured(f"SOCIALFABRIC_TASKS must be db (jobs in the database, the default) or rq "
+                                   f"(jobs on Redis at REDIS_URL), not {choice!r}.")
+    if kind == "rq":
+        redis_url = redis_url or DEFAULT_REDIS_URL
+    backend = "socialfabric.jobs.redis_queue.RQBackend" if kind == "rq" else "django_tasks_db.DatabaseBackend"
+    return {
+        "SOCIALFABRIC_TASKS": kind,
+        "REDIS_URL": redis_url,  # also checked by /health when set
+        "TASKS": {"default": {"BACKEND": backend, "QUEUES": ["default"]}},
+        # django-rq's queue settings, read by the RQ backend and `socialfabric worker` on rq.
+        "RQ_QUEUES": {"default": {"URL": _redis_url(redis_url) if kind == "rq" else DEFAULT_REDIS_URL,
+                                  "DEFAULT_TIMEOUT": RQ_JOB_TIMEOUT}},
+        "RQ": {"WORKER_CLASS": "socialfabric.jobs.redis_queue.Worker"},
+    }
+
+
+globals().update(_tasks(os.environ.get("SOCIALFABRIC_TASKS", ""), os.environ.get("REDIS_URL", "")))
+
 # The scheduled refresh: every N hours (0: only on request), over the last N days.
 SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = float(os.environ.get("SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", "24"))
 SOCIALFABRIC_INSIGHTS_DAYS = int(os.environ.get("SOCIALFABRIC_INSIGHTS_DAYS", "365"))
