@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from socialfabric.jobs import recovery
 
 
@@ -32,3 +34,28 @@ def test_a_killed_worker_not_yet_reaped_counts_as_dead():
         living.wait()
         finished.wait()
     assert recovery.died_here(_here(finished.pid))  # reaped: gone altogether
+
+
+@pytest.mark.django_db(transaction=True)  # the thread uses a connection of its own
+def test_a_running_worker_takes_over_the_job_of_a_worker_that_died_beside_it():
+    """Two workers: one is killed mid-job; the other, still running, requeues its job within a
+    round of its watch (and then runs it), without waiting for a restart."""
+    from django_tasks_db.models import DBTaskResult
+
+    from socialfabric.insights import services
+
+    job = DBTaskResult.objects.get(id=services.compute_reports.enqueue().id)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job.claim(_here(dead.pid))  # as the killed worker left it
+    stop = recovery.keep_requeuing(every=0.1)
+    try:
+        for _ in range(100):
+            job.refresh_from_db()
+            if job.status == "READY":
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        time.sleep(0.3)  # its round ends before the test database goes
+    assert job.status == "READY" and job.started_at is None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(hours=3)  # longer than any job runs (a large insights report: minutes)
 MAX_ATTEMPTS = 3
 
@@ -66,3 +69,24 @@ def requeue_abandoned(now: datetime | None = None) -> tuple[int, int]:
                 job.save(update_fields=["status", "started_at"])
                 requeued += 1
     return requeued, given_up
+
+
+def keep_requeuing(every: float = 60.0) -> threading.Event:
+    """Requeue abandoned jobs every `every` seconds in a daemon thread of a running worker, so
+    that where several workers run, one that died has its job taken over by another at once,
+    not only when a worker next starts. Setting the returned event stops the thread."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            try:
+                requeued, given_up = requeue_abandoned()
+                if requeued or given_up:
+                    log.warning("jobs left by a dead worker: %s requeued, %s given up", requeued, given_up)
+            except Exception:  # the database away for a moment: the next round tries again
+                log.exception("requeueing abandoned jobs failed")
+            finally:
+                connection.close()  # this thread's own connection
+
+    threading.Thread(target=loop, name="requeue-abandoned-jobs", daemon=True).start()
+    return stop

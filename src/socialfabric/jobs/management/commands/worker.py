@@ -41,6 +41,8 @@ class Command(DBWorker):
         requeued, given_up = recovery.requeue_abandoned()
         if requeued or given_up:
             self.stderr.write(f"Jobs left by a dead worker: {requeued} requeued, {given_up} given up.")
+        if not options["batch"]:
+            recovery.keep_requeuing()
         jobs.worker_started()
         super().handle(*args, **options)
 
