@@ -18,7 +18,7 @@ $(BIN)/socialfabric: pyproject.toml
 venv: $(BIN)/socialfabric
 
 # The production profile (DEBUG off, a SECRET_KEY made once and kept in var/secret_key),
-# gunicorn and the background worker: what an organisation runs, on this machine.
+# granian and the background worker: what an organisation runs, on this machine.
 run: venv
 	export DJANGO_SETTINGS_MODULE=socialfabric.settings.production && \
 	$(BIN)/socialfabric migrate --noinput && \

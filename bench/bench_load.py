@@ -122,15 +122,17 @@ def shell(env: dict, code: str) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict, port: int, workers: int, threads: int) -> None:
-        self.env, self.port, self.workers, self.threads = env, port, workers, threads
+    def __init__(self, env: dict, port: int, args, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.workers, self.threads, self.server = args.workers, args.threads, args.server
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "socialfabric.cli", "serve", "--port", str(self.port), "--workers",
-             str(self.workers), "--threads", str(self.threads)], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        with self.log.open("a") as log:  # warnings and errors of server and worker, to explain any 5xx
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "socialfabric.cli", "serve", "--server", self.server, "--port", str(self.port),
+                 "--workers", str(self.workers), "--threads", str(self.threads)], env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
         for _ in range(300):
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -266,7 +268,7 @@ def one_database(kind: str, args) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update({"DJANGO_SETTINGS_MODULE": "socialfabric.settings.production", "SOCIALFABRIC_VAR": str(folder),
                 "SECRET_KEY": "bench-load-" + "k" * 40, "SOCIALFABRIC_INSIGHTS_REFRESH_HOURS": "0",
-                "LOG_LEVEL": "ERROR"})
+                "LOG_LEVEL": "WARNING"})
     if kind == "postgres":
         import psycopg
 
@@ -279,9 +281,9 @@ def one_database(kind: str, args) -> dict:
     setup = shell(env, SETUP.replace("[:N]", f"[:{args.members}]"))
     print(f"\n=== {kind}: {len(setup['members'])} members with tokens ===")
     results = {}
-    for phase in ("load", "faults"):
+    for phase in args.phases.split(","):
         port = free_port()
-        server = Server(env, port, args.workers, args.threads)
+        server = Server(env, port, args, folder / f"server-{phase}.log")
         server.start()
         load = Load(port, setup, args.duration)
 
@@ -324,13 +326,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"))
+    parser.add_argument("--phases", default="load,faults", help="load, faults or both")
     args = parser.parse_args()
     print(f"Social Fabric load benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
           f"{os.uname().nodename} ({os.cpu_count()} cores); {args.members} members, {args.duration:.0f} s, "
-          f"gunicorn {args.workers} workers x {args.threads} threads")
+          f"{args.server} {args.workers} workers x {args.threads} threads")
     out = {kind: one_database(kind, args) for kind in args.db.split(",")}
-    (DATA / "results.json").write_text(json.dumps(out, indent=1))
-    print(f"\nAll figures in {DATA / 'results.json'}")
+    result = DATA / f"results-{args.server}.json"
+    result.write_text(json.dumps(out, indent=1))
+    print(f"\nAll figures in {result}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def server(tmp_path_factory):
         try:
             requests.get(f"{base}/health", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading
             assert proc.poll() is None, proc.stdout.read()
             time.sleep(0.2)
     yield {"base": base, "var": var, "proc": proc}
@@ -69,7 +69,7 @@ def server(tmp_path_factory):
 
 def test_production_server_serves_with_security_headers_and_no_debug(server):
     page = requests.get(f"{server['base']}/signin/", timeout=5)
-    assert page.status_code == 200 and "gunicorn" in page.headers.get("Server", "").lower()
+    assert page.status_code == 200 and page.headers.get("Server", "").lower() == "granian"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Referrer-Policy"] == "same-origin"
@@ -133,3 +133,25 @@ def test_check_deploy_is_clean_with_https(tmp_path):
            "SECRET_KEY": secrets.token_urlsafe(50)}
     done = _cli("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gunicorn_stays_one_switch_away(server):
+    """SOCIALFABRIC_SERVER=gunicorn serves the same application (operators who standardise on it)."""
+    env = {**_env(server["var"]), "SOCIALFABRIC_SERVER": "gunicorn"}
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "socialfabric.cli", "serve", "--port", str(port), "--workers", "1",
+                             "--threads", "2", "--no-worker"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    try:
+        for _ in range(150):
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except requests.RequestException:
+                assert proc.poll() is None
+                time.sleep(0.2)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert "gunicorn" in health.headers["Server"].lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=40)

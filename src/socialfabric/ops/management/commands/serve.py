@@ -1,10 +1,14 @@
-"""`socialfabric serve`: the production server (gunicorn, threaded workers) and, beside it, the
+"""`socialfabric serve`: the production server (granian, by default) and, beside it, the
 background worker process. What `make run` runs; a deployment runs the same command under
-systemd (docs/deploy.md) or gunicorn itself with `socialfabric.wsgi:application`.
+systemd (docs/deploy.md).
 
-Why gunicorn: the most widely run WSGI server for Django, pure Python (nothing to build),
-threaded workers suit a database-bound app, and it handles signals, worker restarts and
-graceful shutdown. (Issue 8 asks to measure it against granian under load: bench-load.)
+Why granian: measured against gunicorn (gthread) on `make bench-load` (200 members, 80 %
+reads, 20 % writes, same 2 workers x 8 threads, bench/RESULTS.md), it served more requests
+with a lower p99 on SQLite in both orders of the A/B runs (1.16-1.84x the throughput; home
+feed p99 0.6x), and on PostgreSQL its p99 was lower in both runs with throughput within the
+noise. Its HTTP handling is Rust, so the Python threads do only Django's work. gunicorn stays
+one switch away (`--server gunicorn` or SOCIALFABRIC_SERVER=gunicorn), the best known WSGI
+server, for operators who standardise on it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,43 @@ class _Gunicorn(BaseApplication):
         return application
 
 
+def _serve_gunicorn(opts: dict[str, Any]) -> None:
+    _Gunicorn({
+        "bind": f"{opts['host']}:{opts['port']}",
+        "workers": opts["workers"],
+        "threads": opts["threads"],
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "socialfabric",
+    }).run()
+
+
+def _serve_granian(opts: dict[str, Any]) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    Granian(
+        "socialfabric.wsgi:application",
+        address=opts["host"],
+        port=opts["port"],
+        interface=Interfaces.WSGI,
+        workers=opts["workers"],
+        blocking_threads=opts["threads"],  # WSGI calls run on these: the threads per process
+        respawn_failed_workers=True,
+        workers_kill_timeout=20,
+        log_level=LogLevels.warning,
+        log_access=True,
+    ).serve()
+
+
+SERVERS = {"gunicorn": _serve_gunicorn, "granian": _serve_granian}
+
+
 class Command(BaseCommand):
     help = "Serve Social Fabric with the production server and start the background worker beside it."
     requires_system_checks: list = []
@@ -44,6 +85,8 @@ class Command(BaseCommand):
                             help="web processes (default 2, or SOCIALFABRIC_WEB_WORKERS)")
         parser.add_argument("--threads", type=int, default=int(os.environ.get("SOCIALFABRIC_WEB_THREADS", "8")),
                             help="threads per web process (default 8)")
+        parser.add_argument("--server", choices=SERVERS, default=os.environ.get("SOCIALFABRIC_SERVER", "granian"),
+                            help="the HTTP server: granian (default) or gunicorn; or SOCIALFABRIC_SERVER")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the background worker (it runs elsewhere)")
 
@@ -55,18 +98,7 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "socialfabric.cli", "worker"])
         try:
-            _Gunicorn({
-                "bind": f"{opts['host']}:{opts['port']}",
-                "workers": opts["workers"],
-                "threads": opts["threads"],
-                "worker_class": "gthread",
-                "timeout": 60,
-                "graceful_timeout": 20,
-                "accesslog": "-",
-                "errorlog": "-",
-                "loglevel": "warning",
-                "proc_name": "socialfabric",
-            }).run()
+            SERVERS[opts["server"]](opts)
         finally:
             if worker is not None:
                 worker.terminate()
