@@ -67,6 +67,24 @@ def as_bob(bob):
 
 
 @pytest.fixture
+def two_units_talking(alice, bob, make_member, open_community) -> list[Member]:
+    """Bob's unit and a Sales unit of four talking in an open community: enough for an insights
+    report. The Sales people are returned."""
+    from socialfabric.conversations import services as conv
+
+    sales = Unit.objects.create(name="Sales", slug="sales")
+    people = [make_member(f"seller{i}", unit=sales, level=3) for i in range(4)]
+    for p in people:
+        communities.join(p, open_community)
+    root = conv.create_post(bob, open_community, title="Ship faster?", body="How? @alice")
+    for p in people:
+        reply = conv.create_reply(p, root.id, body="Smaller batches.")
+        conv.react(alice, reply.id, "like")
+    conv.create_reply(alice, root.id, body="Agreed.")
+    return people
+
+
+@pytest.fixture
 def secret_community(alice):
     return communities.create_community(alice, name="Merger Talks", visibility="secret")
 

@@ -24,7 +24,6 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights import services
 from socialfabric.insights.analysis.report import pseudonym
 from socialfabric.insights.models import Report, ReportStatus
-from socialfabric.org.models import Unit
 from tests.helpers import failing_act
 
 PASSWORD = "correct-horse-battery"
@@ -41,18 +40,10 @@ def admin(make_member):
 
 
 @pytest.fixture
-def activity(alice, bob, carol, make_member, open_community, secret_community):
+def activity(alice, bob, carol, make_member, secret_community, two_units_talking):
     """Two units talking in an open community; a secret community with one very busy member."""
-    sales = Unit.objects.create(name="Sales", slug="sales")
-    people = [make_member(f"seller{i}", unit=sales, level=3) for i in range(4)]
-    for p in people:
-        communities.join(p, open_community)
-    root = conv.create_post(bob, open_community, title="Ship faster?", body="How? @alice")
-    for p in people:
-        reply = conv.create_reply(p, root.id, body="Smaller batches.")
-        conv.react(alice, reply.id, "like")
-    conv.create_reply(alice, root.id, body="Agreed.")
-    ghost = make_member("ghost", unit=sales, level=3)
+    people = two_units_talking
+    ghost = make_member("ghost", unit=people[0].unit, level=3)
     communities.add_member(alice, secret_community, ghost)
     communities.add_member(alice, secret_community, bob)
     for p in people:

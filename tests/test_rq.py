@@ -30,12 +30,9 @@ from rq import Worker as RQWorker
 
 from socialfabric import mail
 from socialfabric.communities import invitations
-from socialfabric.communities import services as communities
-from socialfabric.conversations import services as conv
 from socialfabric.insights import services
 from socialfabric.insights.models import Report, ReportStatus
 from socialfabric.jobs import redis_queue
-from socialfabric.org.models import Unit
 from tests import rq_tasks
 
 # Database 5 (6, 7, ... for each further pytest-xdist worker): flushed around every test.
@@ -153,21 +150,6 @@ def analyst(make_member, unit):
     return make_member("ana", unit=unit, level=2, is_analyst=True)
 
 
-@pytest.fixture
-def activity(alice, bob, make_member, open_community):
-    """Two units talking in an open community: enough for a report."""
-    sales = Unit.objects.create(name="Sales", slug="sales")
-    people = [make_member(f"seller{i}", unit=sales, level=3) for i in range(4)]
-    for p in people:
-        communities.join(p, open_community)
-    root = conv.create_post(bob, open_community, title="Ship faster?", body="How? @alice")
-    for p in people:
-        reply = conv.create_reply(p, root.id, body="Smaller batches.")
-        conv.react(alice, reply.id, "like")
-    conv.create_reply(alice, root.id, body="Agreed.")
-    return people
-
-
 # ----------------------------------------------------------------- enqueueing
 
 @pytest.mark.django_db(transaction=True)
@@ -204,7 +186,7 @@ def test_an_invitation_is_mailed_by_a_worker_process_on_redis(on_redis, smtp, se
 # ----------------------------------------------------------------- reports
 
 @pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
-def test_a_requested_report_is_computed_by_the_worker_on_redis(on_redis, settings, activity, analyst):
+def test_a_requested_report_is_computed_by_the_worker_on_redis(on_redis, settings, two_units_talking, analyst):
     report = services.request_report(analyst, services.parse_request(min_group=1))
     assert on_redis.count == 1
     _run_worker_here(settings)
@@ -215,7 +197,7 @@ def test_a_requested_report_is_computed_by_the_worker_on_redis(on_redis, setting
 
 
 @pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
-def test_the_refresh_chain_runs_on_redis(on_redis, settings, activity):
+def test_the_refresh_chain_runs_on_redis(on_redis, settings, two_units_talking):
     """The start hook begins the chain on Redis too: the refresh queues the scheduled report,
     its job computes it, the next refresh waits an hour in rq's scheduled registry, and a
     second worker start adds no second chain."""
