@@ -326,7 +326,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--db", default="sqlite,postgres")
-    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"))
+    parser.add_argument("--server", default="granian", choices=("granian", "gunicorn"), help="as serve --server")
     parser.add_argument("--phases", default="load,faults", help="load, faults or both")
     args = parser.parse_args()
     print(f"Social Fabric load benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
