@@ -229,14 +229,14 @@ READS: dict[str, set[str]] = {
     "socialfabric.org.services": {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
         "follow_counts", "reports_of", "members_with_email", "members_by_handle", "members_of_unit", "unit_members",
-        "unit_children", "communities_of", "expertise_of", "photo_file",
+        "unit_children", "communities_of", "expertise_of", "photo_file", "staff_people", "staff_member",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
         "pending_requests", "members_of", "roles_of", "stewards", "my_pending_request", "pending_community_ids",
-        "my_communities", "get_request", "listing", "owned_by",
+        "my_communities", "get_request", "listing", "owned_by", "staff_overview",
     },
-    "socialfabric.communities.invitations": {"link", "get_open", "invitable_communities"},
+    "socialfabric.communities.invitations": {"link", "get_open", "invitable_communities", "for_staff"},
     "socialfabric.conversations.services": {
         "clean_body", "clean_title", "get_readable_post", "thread", "build_tree", "revisions", "histories",
         "get_root",
@@ -304,6 +304,19 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "invite_to_set_password": [(lambda w: w["dave"].set_unusable_password() or w["dave"].save(),
                                 lambda w: org.invite_to_set_password([w["dave"]], "https://social.example"),
                                 [Verb.INVITE])],
+    "reactivate": [(lambda w: org.deactivate(w["staff"], w["dave"]), lambda w: org.reactivate(w["staff"], w["dave"]),
+                    [Verb.REACTIVATE])],
+    "set_platform_role": [
+        (None, lambda w: org.set_platform_role(w["staff"], w["dave"], "analyst", grant=True), [Verb.GRANT_ROLE]),
+        (None, lambda w: org.set_platform_role(w["staff"], w["analyst"], "analyst", grant=False), [Verb.REVOKE_ROLE]),
+    ],
+    "send_set_password_link": [(lambda w: w["dave"].set_unusable_password() or w["dave"].save(),
+                                lambda w: org.send_set_password_link(w["staff"], w["dave"], "https://social.example"),
+                                [Verb.INVITE])],
+    "resend": [(lambda w: invitations.invite(w["staff"], email="new@example.org", name="New"),
+                lambda w: invitations.resend(w["staff"], w["setup"].id), [Verb.INVITE])],
+    "revoke": [(lambda w: invitations.invite(w["staff"], email="new@example.org", name="New"),
+                lambda w: invitations.revoke(w["staff"], w["setup"].id), [Verb.REVOKE_INVITATION])],
     "password_set": [(None, lambda w: org.password_set(w["bob"], via="change"), [Verb.SET_PASSWORD])],
     "update_profile": [
         (None, lambda w: org.update_profile(w["bob"], name="Robert", bio="Pumps", expertise=["hydraulics"]),

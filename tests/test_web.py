@@ -42,7 +42,8 @@ def text(response) -> str:
 
 @pytest.mark.parametrize("path", ["/", "/communities/", "/communities/x/", "/posts/1/", "/people/",
                                   "/people/alice/", "/units/engineering/", "/topics/x/",
-                                  "/settings/tokens/"])
+                                  "/settings/tokens/", "/settings/profile/", "/invite/", "/insights/",
+                                  "/staff/", "/staff/people/", "/staff/invitations/", "/staff/communities/"])
 def test_pages_need_sign_in(db, path):
     response = Client().get(path)
     assert response.status_code == 302

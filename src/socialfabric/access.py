@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 
 from socialfabric.communities.models import Community, Membership, Role, Visibility
 from socialfabric.conversations.models import Post, PostKind
-from socialfabric.errors import Conflict, Forbidden, NotFound
+from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.models import Member, Stakeholder
 from socialfabric.validation import is_storable, parse_id
 
@@ -336,3 +336,29 @@ def can_administer_people(member: Member) -> bool:
 def require_administers_people(member: Member) -> None:
     if not can_administer_people(member):
         raise Forbidden("Only administrators may do that.", field=None)
+
+
+# Roles staff grant on the staff pages: the role's name -> the member's flag.
+STAFF_ROLES = {"analyst": "is_analyst", "staff": "is_staff"}
+
+
+def require_may_change_role(admin: Member, member: Member, role: object, *, grant: bool) -> str:
+    """Who may grant or revoke a platform role; returns the member's flag for `role`.
+
+    Staff only; nobody revokes their own staff role (someone must remain, and a slip would lock
+    them out); only a superuser changes a superuser's roles; external stakeholders are never
+    staff or analysts (both see across the whole organisation, which is the boundary they are
+    outside of); a deactivated account gets no new role."""
+    require_administers_people(admin)
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"The role must be one of: {', '.join(STAFF_ROLES)}.", field="role")
+    if member.id == admin.id and role == "staff" and not grant:
+        raise Forbidden("You cannot revoke your own staff role; ask another administrator.", field="role")
+    if member.is_superuser and not admin.is_superuser:
+        raise Forbidden("Only a superuser may change the roles of a superuser.", field="role")
+    if grant and member.is_external:
+        raise Forbidden(f"{member.name} is an external stakeholder: staff and analysts see across the whole "
+                        "organisation, so these roles are for employees only.", field="role")
+    if grant and not member.is_active:
+        raise Forbidden("This account is deactivated: reactivate it first.", field="role")
+    return STAFF_ROLES[role]

@@ -26,7 +26,7 @@ from socialfabric.communities.models import Community, Invitation, Role
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.importing import ORGANISATION_REQUIRED, handle_base
 from socialfabric.org.models import Member, Stakeholder
-from socialfabric.validation import check_storable
+from socialfabric.validation import check_storable, parse_id
 
 INVITATION_DAYS = 7
 _SALT = "socialfabric.invitation"
@@ -84,11 +84,78 @@ def invite(inviter: Member, *, email: object, name: object, stakeholder: object 
     invitation.communities.set(wanted)
     activity.record(Verb.INVITE, inviter, object_type=ObjectType.INVITATION, object_id=invitation.id,
                     details={"stakeholder": stakeholder, "communities": [c.id for c in wanted]}, at=now)
-    mail.send(email, "invitation", {
-        "invitation": invitation, "inviter": inviter, "communities": wanted, "days": INVITATION_DAYS,
-        "external": stakeholder != Stakeholder.EMPLOYEE,
-        "link": link(invitation, base_url or settings.SOCIALFABRIC_SITE_URL)})
+    _send(invitation, inviter, wanted, base_url)
     return invitation
+
+
+def _send(invitation: Invitation, inviter: Member, wanted: list[Community], base_url: str | None) -> None:
+    mail.send(invitation.email, "invitation", {
+        "invitation": invitation, "inviter": inviter, "communities": wanted, "days": INVITATION_DAYS,
+        "external": invitation.stakeholder != Stakeholder.EMPLOYEE,
+        "link": link(invitation, base_url or settings.SOCIALFABRIC_SITE_URL)})
+
+
+def _pending_for_staff(admin: Member, invitation_id: object) -> Invitation:
+    access.require_administers_people(admin)
+    invitation = Invitation.objects.select_for_update().filter(
+        id=parse_id(invitation_id, field="invitation", message="No such invitation.")).first()
+    if invitation is None:
+        raise NotFound("No such invitation.", field="invitation")
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was accepted already.", field="invitation")
+    if invitation.revoked_at is not None:
+        raise Conflict("This invitation was withdrawn already.", field="invitation")
+    return invitation
+
+
+@transaction.atomic
+def resend(admin: Member, invitation_id: object, base_url: str | None = None) -> Invitation:
+    """Staff send an invitation again: a new invitation (new link, a full INVITATION_DAYS) with
+    the same person, kind, organisation and communities; the old link stops working."""
+    old = _pending_for_staff(admin, invitation_id)
+    if Member.objects.filter(email__iexact=old.email, is_active=True).exists():
+        raise Conflict("Someone with this e-mail address is a member already.", field="invitation")
+    now = timezone.now()
+    wanted = list(old.communities.all())
+    Invitation.objects.filter(id=old.id).update(revoked_at=now)
+    new = Invitation.objects.create(email=old.email, name=old.name, stakeholder=old.stakeholder,
+                                    organisation=old.organisation, invited_by=admin, created_at=now,
+                                    expires_at=now + timedelta(days=INVITATION_DAYS))
+    new.communities.set(wanted)
+    activity.record(Verb.INVITE, admin, object_type=ObjectType.INVITATION, object_id=new.id, at=now,
+                    details={"stakeholder": new.stakeholder, "communities": [c.id for c in wanted],
+                             "resend_of": old.id})
+    _send(new, admin, wanted, base_url)
+    return new
+
+
+@transaction.atomic
+def revoke(admin: Member, invitation_id: object) -> Invitation:
+    """Staff withdraw an invitation not yet accepted: its link stops working at once."""
+    invitation = _pending_for_staff(admin, invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    activity.record(Verb.REVOKE_INVITATION, admin, object_type=ObjectType.INVITATION, object_id=invitation.id,
+                    at=invitation.revoked_at)
+    return invitation
+
+
+INVITATION_STATUSES = ("pending", "accepted", "expired", "withdrawn")
+
+
+def for_staff(admin: Member, status: object = None):
+    """Invitations, newest first, for the staff pages; narrowed by status."""
+    access.require_administers_people(admin)
+    qs = Invitation.objects.select_related("invited_by", "member").prefetch_related("communities")
+    now = timezone.now()
+    if status not in (None, ""):
+        if status not in INVITATION_STATUSES:
+            raise InvalidInput(f"Status must be one of: {', '.join(INVITATION_STATUSES)}.", field="status")
+        qs = {"pending": qs.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gte=now),
+              "accepted": qs.filter(accepted_at__isnull=False),
+              "expired": qs.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lt=now),
+              "withdrawn": qs.filter(accepted_at__isnull=True, revoked_at__isnull=False)}[status]
+    return qs.order_by("-created_at", "-id")
 
 
 def get_open(token: object) -> Invitation:
@@ -100,7 +167,7 @@ def get_open(token: object) -> Invitation:
     except signing.BadSignature:
         raise NotFound(_EXPIRED, field="token") from None
     invitation = Invitation.objects.filter(id=invitation_id).first()
-    if invitation is None or invitation.expires_at < timezone.now():
+    if invitation is None or invitation.expires_at < timezone.now() or invitation.revoked_at is not None:
         raise NotFound(_EXPIRED, field="token")
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was accepted already: sign in with the password you chose.", field="token")

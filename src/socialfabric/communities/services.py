@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -299,3 +299,13 @@ def stewards(viewer: Member, community: Community) -> QuerySet[Membership]:
         raise NotFound("No such community.", field="community")
     return (Membership.objects.filter(community=community, role__in=[Role.OWNER, Role.MODERATOR])
             .select_related("member").order_by("role", "member__name"))
+
+
+def staff_overview(admin: Member) -> QuerySet[Community]:
+    """Communities for the staff pages, with their owners, largest first: those staff may know
+    exist (access.visible_communities_q: all of them, secret ones included, by name; what is
+    said inside a secret community stays for its members)."""
+    access.require_administers_people(admin)
+    owners = Prefetch("memberships", queryset=Membership.objects.filter(role=Role.OWNER).select_related("member"),
+                      to_attr="owners")
+    return Community.objects.visible_to(admin).prefetch_related(owners).order_by("-member_count", "name")

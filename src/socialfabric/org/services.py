@@ -286,6 +286,48 @@ def deactivate(admin: Member, member: Member) -> Member:
 
 
 @transaction.atomic
+def reactivate(admin: Member, member: Member) -> Member:
+    """An administrator lets a deactivated account sign in again. Its old sessions and tokens
+    stay ended: the member signs in afresh (or sets a password through a link)."""
+    access.require_administers_people(admin)
+    if member.is_active:
+        raise Conflict("This account is active already.", field="member")
+    Member.objects.filter(id=member.id).update(is_active=True)
+    activity.record(Verb.REACTIVATE, admin, object_type=ObjectType.MEMBER, object_id=member.id, target=member)
+    member.is_active = True
+    return member
+
+
+@transaction.atomic
+def set_platform_role(admin: Member, member: Member, role: object, *, grant: bool) -> Member:
+    """An administrator grants or revokes a platform role (analyst, staff); rules in access."""
+    flag = access.require_may_change_role(admin, member, role, grant=grant)
+    row = Member.objects.select_for_update().get(id=member.id)
+    if getattr(row, flag) == grant:
+        state = "has that role already" if grant else "does not have that role"
+        raise Conflict(f"{row.name or row.handle} {state}.", field="role")
+    Member.objects.filter(id=member.id).update(**{flag: grant})
+    activity.record(Verb.GRANT_ROLE if grant else Verb.REVOKE_ROLE, admin, object_type=ObjectType.MEMBER,
+                    object_id=member.id, target=member, details={"role": role})
+    setattr(member, flag, grant)
+    return member
+
+
+def send_set_password_link(admin: Member, member: Member, base_url: str) -> None:
+    """An administrator sends a member who has no password (imported, or whose first link
+    expired) a new link to set one."""
+    access.require_administers_people(admin)
+    if not member.is_active:
+        raise Conflict("This account is deactivated: reactivate it first.", field="member")
+    if not member.email:
+        raise Conflict("This member has no e-mail address to send a link to.", field="member")
+    if member.has_usable_password():
+        raise Conflict("This member has a password already; they can reset it from the sign-in page.",
+                       field="member")
+    invite_to_set_password([member], base_url, actor=admin)
+
+
+@transaction.atomic
 def invite_to_set_password(members: list[Member], base_url: str, actor: Member | None = None) -> int:
     """E-mail each active member who has an address but no usable password (imported from the
     org chart) a link to set one; how many were sent. The link is Django's password-reset
@@ -353,6 +395,51 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
         if term:
             qs = qs.filter(Q(name__icontains=term) | Q(handle__icontains=term))
     return qs
+
+
+PEOPLE_STATUSES = {
+    "active": Q(is_active=True),
+    "deactivated": Q(is_active=False),
+    "never_signed_in": Q(is_active=True, last_login__isnull=True),
+    "no_password": Q(is_active=True, password__startswith="!"),  # Django's mark of an unusable password
+}
+
+
+def staff_people(admin: Member, *, q: object = None, stakeholder: object = None, status: object = None,
+                 role: object = None) -> QuerySet[Member]:
+    """Every account, deactivated ones included, for the staff pages: searched by name, handle
+    or e-mail and narrowed by kind, status and platform role."""
+    access.require_administers_people(admin)
+    qs = Member.objects.select_related("unit")
+    if stakeholder not in (None, ""):
+        if stakeholder not in Stakeholder.values:
+            raise InvalidInput(f"Stakeholder must be one of: {', '.join(Stakeholder.values)}.", field="stakeholder")
+        qs = qs.filter(stakeholder=stakeholder)
+    if status not in (None, ""):
+        if status not in PEOPLE_STATUSES:
+            raise InvalidInput(f"Status must be one of: {', '.join(PEOPLE_STATUSES)}.", field="status")
+        qs = qs.filter(PEOPLE_STATUSES[status])
+    if role not in (None, ""):
+        if role not in access.STAFF_ROLES:
+            raise InvalidInput(f"Role must be one of: {', '.join(access.STAFF_ROLES)}.", field="role")
+        qs = qs.filter(**{access.STAFF_ROLES[role]: True})
+    if q not in (None, ""):
+        if not isinstance(q, str) or not is_storable(q) or len(q) > 100:
+            raise InvalidInput("The search must be text of at most 100 characters.", field="q")
+        term = q.strip().lstrip("@")
+        if term:
+            qs = qs.filter(Q(name__icontains=term) | Q(handle__icontains=term) | Q(email__icontains=term))
+    return qs
+
+
+def staff_member(admin: Member, handle: object) -> Member:
+    """Any account by handle, deactivated ones included, for the staff pages."""
+    access.require_administers_people(admin)
+    member = Member.objects.select_related("unit", "manager").filter(handle=handle).first() \
+        if isinstance(handle, str) else None
+    if member is None:
+        raise NotFound("No such member.", field="handle")
+    return member
 
 
 def members_by_handle(handles: list[str]) -> list[Member]:

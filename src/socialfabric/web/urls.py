@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from socialfabric.web import insights
-from socialfabric.web.views import account, communities, home, invitations, people, threads
+from socialfabric.web.views import account, communities, home, invitations, people, staff, threads
 
 app_name = "web"
 
@@ -52,6 +52,17 @@ urlpatterns = [
     path("insights/reports/<int:report_id>/report.html", insights.report_html, name="insights_html"),
     path("insights/reports/<int:report_id>/report.json", insights.report_json, name="insights_json"),
     path("settings/profile/", account.profile_edit, name="profile_edit"),
+    path("staff/", staff.home, name="staff"),
+    path("staff/people/", staff.people, name="staff_people"),
+    path("staff/people/<str:handle>/", staff.person, name="staff_person"),
+    path("staff/people/<str:handle>/deactivate/", staff.person_deactivate, name="staff_deactivate"),
+    path("staff/people/<str:handle>/reactivate/", staff.person_reactivate, name="staff_reactivate"),
+    path("staff/people/<str:handle>/role/", staff.person_role, name="staff_role"),
+    path("staff/people/<str:handle>/password-link/", staff.person_password_link, name="staff_password_link"),
+    path("staff/invitations/", staff.invitation_list, name="staff_invitations"),
+    path("staff/invitations/<str:invitation_id>/resend/", staff.invitation_resend, name="staff_invitation_resend"),
+    path("staff/invitations/<str:invitation_id>/revoke/", staff.invitation_revoke, name="staff_invitation_revoke"),
+    path("staff/communities/", staff.community_list, name="staff_communities"),
     path("settings/tokens/", account.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

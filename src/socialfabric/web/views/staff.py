@@ -1,0 +1,121 @@
+"""The staff area: find any account and act on it (deactivate, reactivate, roles, set-password
+links), follow invitations (resend, withdraw), see communities. Staff only; every act is a
+service that checks the rule again and records itself in the activity stream."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from socialfabric import access, paging
+from socialfabric.communities import invitations
+from socialfabric.communities import services as communities
+from socialfabric.org import services as org
+from socialfabric.org.models import Stakeholder
+from socialfabric.web.views.plumbing import cursor_of, member_view, post_only
+
+STATUS_LABELS = {"active": "Active", "deactivated": "Deactivated", "never_signed_in": "Never signed in",
+                 "no_password": "No password yet"}
+ROLE_LABELS = {"staff": "Staff", "analyst": "Analyst"}
+
+
+def _page(request: HttpRequest, qs, order: tuple[str, ...]) -> tuple[list, str | None, str]:
+    found, next_cursor = paging.keyset_page(qs, order, cursor_of(request), paging.DIRECTORY_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return found, next_cursor, query.urlencode()
+
+
+@member_view
+def home(request: HttpRequest) -> HttpResponse:
+    access.require_administers_people(request.user)
+    return redirect("web:staff_people")
+
+
+@member_view
+def people(request: HttpRequest) -> HttpResponse:
+    chosen = {k: request.GET.get(k, "") for k in ("q", "stakeholder", "status", "role")}
+    listed = org.staff_people(request.user, **chosen)
+    found, next_cursor, query = _page(request, listed, ("name", "id"))
+    return render(request, "socialfabric/staff_people.html", {
+        "nav": "staff", "tab": "people", "people": found, "next_cursor": next_cursor, "query": query,
+        "chosen": chosen, "filtered": any(chosen.values()), "kinds": Stakeholder.choices,
+        "statuses": STATUS_LABELS.items(), "roles": ROLE_LABELS.items()})
+
+
+@member_view
+def person(request: HttpRequest, handle: str) -> HttpResponse:
+    member = org.staff_member(request.user, handle)
+    return render(request, "socialfabric/staff_person.html", {
+        "nav": "staff", "tab": "people", "person": member, "is_me": member.id == request.user.id,
+        "has_password": member.has_usable_password()})
+
+
+def _act(request: HttpRequest, handle: str, act, done: str) -> HttpResponse:
+    member = org.staff_member(request.user, handle)
+    act(member)
+    messages.success(request, done.format(name=member.name or member.handle))
+    return redirect("web:staff_person", handle=member.handle)
+
+
+@member_view
+@post_only
+def person_deactivate(request: HttpRequest, handle: str) -> HttpResponse:
+    return _act(request, handle, lambda m: org.deactivate(request.user, m),
+                "{name}'s account is deactivated: their sessions and API tokens no longer work; their posts stay.")
+
+
+@member_view
+@post_only
+def person_reactivate(request: HttpRequest, handle: str) -> HttpResponse:
+    return _act(request, handle, lambda m: org.reactivate(request.user, m),
+                "{name}'s account is active again: they can sign in (their old API tokens stay revoked).")
+
+
+@member_view
+@post_only
+def person_role(request: HttpRequest, handle: str) -> HttpResponse:
+    role, grant = request.POST.get("role"), request.POST.get("grant") == "1"
+    label = ROLE_LABELS.get(str(role), str(role)).lower()
+    done = f"{{name}} is {'now' if grant else 'no longer'} {'an' if label[:1] in 'aeiou' else 'a'} {label}."
+    return _act(request, handle, lambda m: org.set_platform_role(request.user, m, role, grant=grant), done)
+
+
+@member_view
+@post_only
+def person_password_link(request: HttpRequest, handle: str) -> HttpResponse:
+    return _act(request, handle, lambda m: org.send_set_password_link(request.user, m, request.build_absolute_uri("/")),
+                "A link to set a password is on its way to {name}.")
+
+
+@member_view
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    found, next_cursor, query = _page(request, invitations.for_staff(request.user, status), ("-created_at", "-id"))
+    return render(request, "socialfabric/staff_invitations.html", {
+        "nav": "staff", "tab": "invitations", "invitations": found, "next_cursor": next_cursor, "query": query,
+        "status": status, "statuses": invitations.INVITATION_STATUSES})
+
+
+@member_view
+@post_only
+def invitation_resend(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    new = invitations.resend(request.user, invitation_id, request.build_absolute_uri("/"))
+    messages.success(request, f"Sent again to {new.email}, with a new link; the old link no longer works.")
+    return redirect("web:staff_invitations")
+
+
+@member_view
+@post_only
+def invitation_revoke(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    gone = invitations.revoke(request.user, invitation_id)
+    messages.success(request, f"The invitation to {gone.email} is withdrawn: its link no longer works.")
+    return redirect("web:staff_invitations")
+
+
+@member_view
+def community_list(request: HttpRequest) -> HttpResponse:
+    found, next_cursor, query = _page(request, communities.staff_overview(request.user), ("-member_count", "id"))
+    return render(request, "socialfabric/staff_communities.html", {
+        "nav": "staff", "tab": "communities", "communities": found, "next_cursor": next_cursor, "query": query})
