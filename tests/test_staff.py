@@ -178,3 +178,27 @@ def test_communities_list_with_owners(as_root, as_bob, alice, open_community, se
     assert 'href="/staff/people/alice/"' in page  # the owner
     assert "Initech" not in page
     assert as_bob.get("/staff/communities/").status_code == 403
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_pages_in_a_phone_browser(live_server, browser, make_member):
+    """At 360 px: find an account, make them an analyst from their card; no sideways scroll, and
+    nothing the Content-Security-Policy blocks (checked for every browser test)."""
+    from playwright.sync_api import expect
+
+    from tests.browser import no_horizontal_scroll, sign_in
+
+    make_member("root", is_staff=True)
+    make_member("dana")
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    sign_in(page, live_server.url, "root", "/staff/people/")
+    page.get_by_label("Name, handle or e-mail").fill("dana")
+    page.get_by_role("button", name="Search").click()
+    assert no_horizontal_scroll(page)
+    page.get_by_role("link", name="Dana").click()
+    page.get_by_role("button", name="Make analyst").click()
+    expect(page.get_by_text("Dana is now an analyst.")).to_be_visible()
+    expect(page.get_by_role("button", name="Revoke analyst")).to_be_visible()
+    assert no_horizontal_scroll(page)
+    assert Member.objects.get(handle="dana").is_analyst
