@@ -23,7 +23,7 @@ run: venv
 	export DJANGO_SETTINGS_MODULE=socialfabric.settings.production && \
 	$(BIN)/socialfabric migrate --noinput && \
 	$(BIN)/socialfabric demo --if-empty --members 2000 --seed 1 --until $$(date -u +%F) && \
-	echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric; admin / socialfabric also sees Insights)" && \
+	echo "Serving Social Fabric on http://127.0.0.1:8000  (demo login: alex / socialfabric; admin / socialfabric also sees Staff and Insights)" && \
 	$(BIN)/socialfabric serve --host 127.0.0.1 --port 8000
 
 # Development: Django's autoreloading server with DEBUG on (local profile).
