@@ -9,6 +9,8 @@ Two kinds of input crash the database layer rather than failing politely:
 
 from __future__ import annotations
 
+import re
+
 from socialfabric.errors import DomainError, InvalidInput, NotFound
 
 MAX_ID = 2**63 - 1  # BigAutoField
@@ -29,6 +31,26 @@ def check_storable(text: str, field: str) -> str:
     if not is_storable(text):
         raise InvalidInput("The text contains characters that cannot be stored (NUL or broken Unicode).",
                            field=field)
+    return text
+
+
+# Characters that change how the text around them is shown without being seen: bidi
+# embeddings, overrides and isolates ("Mallory \u202enimda" displays as "Mallory admin") and
+# control characters. Names and titles are one-line labels people trust, so these are refused
+# there (body text is Markdown, rendered and sanitised, and may quote anything).
+_DECEPTIVE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_deceptive_characters(text: str) -> bool:
+    return bool(_DECEPTIVE.search(text))
+
+
+def check_label(text: str, field: str) -> str:
+    """A name or title: storable, and without invisible direction or control characters."""
+    check_storable(text, field)
+    if has_deceptive_characters(text):
+        raise InvalidInput(f"The {field.replace('_', ' ')} contains invisible control or text-direction characters "
+                           "(which can make it display as something else); remove them.", field=field)
     return text
 
 

@@ -26,7 +26,7 @@ from socialfabric.communities.models import Community, Invitation, Role
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.importing import ORGANISATION_REQUIRED, handle_base
 from socialfabric.org.models import Member, Stakeholder
-from socialfabric.validation import check_storable, parse_id
+from socialfabric.validation import check_label, check_storable, parse_id
 
 INVITATION_DAYS = 7
 _SALT = "socialfabric.invitation"
@@ -48,6 +48,7 @@ def _clean(email: object, name: object, stakeholder: object, organisation: objec
         raise InvalidInput(f"'{email}' is not an e-mail address.", field="email") from None
     if not isinstance(name, str) or not name.strip() or len(name) > 150:
         raise InvalidInput("Enter the person's name (up to 150 characters).", field="name")
+    check_label(name, "name")
     if stakeholder not in Stakeholder.values:
         raise InvalidInput(f"Stakeholder must be one of: {', '.join(Stakeholder.values)}.", field="stakeholder")
     if not isinstance(organisation, str) or len(organisation) > 150:

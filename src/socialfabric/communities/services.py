@@ -12,7 +12,7 @@ from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.communities.models import Audience, Community, JoinRequest, Membership, Role, Visibility
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.models import EXTERNAL_KINDS, Member
-from socialfabric.validation import check_storable, parse_id
+from socialfabric.validation import check_label, check_storable, parse_id
 
 
 def _choice(value: object, choices: type, field: str) -> str:
@@ -26,7 +26,7 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
                      audience: object = "internal", external_kinds: object = None, slug: object = None) -> Community:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("The name must not be empty.", field="name")
-    name = " ".join(check_storable(name, "name").split())
+    name = " ".join(check_label(name, "name").split())
     if len(name) > 120:
         raise InvalidInput("The name is longer than 120 characters.", field="name")
     if not isinstance(purpose, str) or len(purpose) > 2000:

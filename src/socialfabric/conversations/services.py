@@ -26,7 +26,7 @@ from socialfabric.conversations.models import (
 from socialfabric.conversations.text import find_mentions, find_topics, render
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.models import Member
-from socialfabric.validation import check_storable, parse_id
+from socialfabric.validation import check_label, check_storable, parse_id
 
 REMOVED_TEXT = "[removed]"
 # Threads nest to any depth a conversation needs; the cap only stops runaway chains
@@ -51,7 +51,7 @@ def clean_title(title: object) -> str:
         return ""
     if not isinstance(title, str):
         raise InvalidInput("The title must be text.", field="title")
-    title = " ".join(check_storable(title, "title").split())
+    title = " ".join(check_label(title, "title").split())
     limit = settings.SOCIALFABRIC_MAX_TITLE_CHARS
     if len(title) > limit:
         raise InvalidInput(f"The title is {len(title)} characters; the limit is {limit}.", field="title")

@@ -264,13 +264,14 @@ def result_for(member: Member, report: Report) -> dict | None:
         return None
     if access.sees_names_in_insights(member):
         return report.result
-    from socialfabric.insights.analysis.report import pseudonym
+    from socialfabric.insights.analysis.report import pseudonym, pseudonym_key
 
     # Person ids live only in the network's lists: copy those, share the rest of the result.
     network = copy.deepcopy(report.result.get("network", {}))
+    key = pseudonym_key()
     for rows in [network.get("influencers", []), *network.get("brokers", {}).values()]:
         for row in rows:
-            row["id"] = pseudonym(row["id"])
+            row["id"] = pseudonym(row["id"], key)
     settings_ = {**report.result.get("settings", {}), "anonymised": True}
     return {**report.result, "network": network, "settings": settings_}
 

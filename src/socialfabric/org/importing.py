@@ -38,6 +38,7 @@ from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.bulk import BulkWriter
 from socialfabric.errors import InvalidInput
 from socialfabric.org.models import Member, Stakeholder, Unit
+from socialfabric.validation import has_deceptive_characters
 
 COLUMNS = ("id", "name", "email", "unit", "parent_unit", "level", "manager", "stakeholder", "organisation")
 REQUIRED_COLUMNS = ("id", "name")
@@ -201,6 +202,9 @@ def _check_row(row: _Row, errors: list[RowError]) -> None:
     for col, limit in _LIMITS.items():
         if len(v.get(col, "")) > limit:
             err(col, f"The {col.replace('_', ' ')} is longer than {limit} characters.")
+        elif col != "id" and has_deceptive_characters(v.get(col, "")):
+            err(col, f"The {col.replace('_', ' ')} contains invisible control or text-direction characters "
+                     "(which can make it display as something else); remove them.")
     if not v.get("name"):
         err("name", "The name is empty.")
     email = v.get("email", "")

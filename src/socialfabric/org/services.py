@@ -29,7 +29,7 @@ from socialfabric.org.models import (
     Stakeholder,
     Unit,
 )
-from socialfabric.validation import check_storable, is_storable, parse_id
+from socialfabric.validation import check_label, check_storable, is_storable, parse_id
 
 TOKEN_PREFIX = "sf_"
 
@@ -65,7 +65,7 @@ _EXPERTISE_MARKS = frozenset(" +#.-_/&'")
 def _clean_name(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("The name must be text.", field="name")
-    check_storable(value, "name")
+    check_label(value, "name")
     name = " ".join(value.split())  # one line, single spaces: names appear in lists and mentions
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidInput(f"Give your name (1 to {MAX_NAME_CHARS} characters).", field="name")

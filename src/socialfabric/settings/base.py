@@ -291,3 +291,6 @@ globals().update(_tasks(os.environ.get("SOCIALFABRIC_TASKS", ""), os.environ.get
 # The scheduled refresh: every N hours (0: only on request), over the last N days.
 SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = float(os.environ.get("SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", "24"))
 SOCIALFABRIC_INSIGHTS_DAYS = int(os.environ.get("SOCIALFABRIC_INSIGHTS_DAYS", "365"))
+# The key of the insights' pseudonyms (an HMAC of each person id): derived from SECRET_KEY
+# unless given; set a new one to make old pseudonyms unlinkable to new ones.
+SOCIALFABRIC_PSEUDONYM_KEY = os.environ.get("SOCIALFABRIC_PSEUDONYM_KEY", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -42,8 +43,22 @@ def listable(people: People, min_group: int) -> np.ndarray:
     return np.bincount(group)[group] >= min_group
 
 
-def pseudonym(pid: str) -> str:
-    return "p-" + hashlib.sha256(pid.encode()).hexdigest()[:10]
+def pseudonym(pid: str, key: bytes | None = None) -> str:
+    """A stable pseudonym for a person id: an HMAC under this installation's key, so that
+    whoever knows the directory cannot recompute it (a plain hash of the handle could be
+    matched against every handle). Stable while the key is; a new key gives new pseudonyms."""
+    return "p-" + hmac.new(key or pseudonym_key(), pid.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def pseudonym_key() -> bytes:
+    """SOCIALFABRIC_PSEUDONYM_KEY when set (rotate it to unlink old pseudonyms from new ones),
+    else derived from SECRET_KEY. Never written into a report."""
+    from django.conf import settings
+
+    configured = getattr(settings, "SOCIALFABRIC_PSEUDONYM_KEY", "")
+    if configured:
+        return configured.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"socialfabric.insights.pseudonym", hashlib.sha256).digest()
 
 
 def analyse(ds: Dataset, *, min_group: int = 5, window: str | None = None,
@@ -121,7 +136,8 @@ def analyse(ds: Dataset, *, min_group: int = 5, window: str | None = None,
     step("communities")
 
     ok = listable(people, min_group)
-    ids = [pseudonym(p) for p in people.ids] if anonymise else people.ids
+    key = pseudonym_key() if anonymise else b""
+    ids = [pseudonym(p, key) for p in people.ids] if anonymise else people.ids
     out_w = np.bincount(ties.src, weights=ties.weight, minlength=people.n)
     in_w = np.bincount(ties.dst, weights=ties.weight, minlength=people.n)
 

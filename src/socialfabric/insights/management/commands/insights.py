@@ -6,7 +6,6 @@ neither it analyses the platform's own members and interaction events.
 
 from __future__ import annotations
 
-import csv
 import gc
 import json
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from socialfabric import exports
 from socialfabric.errors import DomainError
 
 
@@ -160,10 +160,7 @@ class Command(BaseCommand):
             out.write_text(html.render(result), encoding="utf-8")
         else:
             with out.open("w", newline="", encoding="utf-8") as f:
-                fields = list(rows[0]) if rows else ["id"]
-                writer = csv.DictWriter(f, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows(rows)
+                exports.write_csv(f, rows, list(rows[0]) if rows else ["id"])
         for note in result["notes"]:
             self.stderr.write(f"note: {note}")
         if not from_files and not opts["include_secret"]:
