@@ -119,3 +119,83 @@ def test_f13_the_web_form_shows_the_message(bob):
     client.force_login(bob)
     page = client.post("/settings/profile/", {"name": f"Mallory {RLO}nimda", "bio": "", "expertise": ""})
     assert page.status_code in (200, 400) and "text-direction" in page.content.decode()
+
+
+# ---------------------------------------------------------------- F8
+
+
+def test_f8_a_secret_communitys_name_does_not_answer_exists(alice, bob, secret_community, open_community):
+    """F8: creating a community named like a secret one answered 409 "address exists already"
+    to someone who may not know it exists. Now it is created, with an address of its own; a
+    community the creator can see still answers 409."""
+    made = communities.create_community(bob, name=secret_community.name)
+    assert made.slug != secret_community.slug and made.slug.startswith(secret_community.slug + "-")
+    with pytest.raises(Exception) as seen:
+        communities.create_community(bob, name=open_community.name)
+    assert seen.value.status == 409
+    # A member of the secret community knows it: for them the name is taken.
+    with pytest.raises(Exception) as member:
+        communities.create_community(alice, name=secret_community.name)
+    assert member.value.status == 409
+
+
+@pytest.mark.parametrize("cursor", ["", "garbage", "eyJ4IjoxfQ"])
+def test_f8_a_topic_only_in_secret_communities_answers_as_unknown(alice, bob, secret_community, open_community,
+                                                                  cursor):
+    """F8: a topic used only where the viewer cannot read answered 200 with an empty list when
+    any cursor was passed, 404 otherwise; now 404 exactly like an unknown topic, cursor or not."""
+    from tests.test_api_helpers import Api
+
+    conv.create_post(alice, secret_community, title="Deal", body="About #initech")
+    conv.create_post(alice, open_community, title="Open", body="About #roadmap")
+    api = Api.for_member(bob)
+    query = f"?cursor={cursor}" if cursor else ""
+    secret = api.get(f"/topics/initech/feed{query}")
+    unknown = api.get(f"/topics/nosuchtopic/feed{query}")
+    assert secret.status_code == unknown.status_code == 404
+    assert secret.json() == unknown.json()
+    web = Client()
+    web.force_login(bob)
+    assert web.get(f"/topics/initech/{query}").status_code == web.get(f"/topics/nosuchtopic/{query}").status_code
+    assert api.get("/topics/roadmap/feed").status_code == 200
+    assert Api.for_member(alice).get(f"/topics/initech/feed{query}").status_code in (200, 400)
+
+
+# ---------------------------------------------------------------- removed threads
+
+
+def test_removed_threads_leave_every_feed_but_stay_in_their_community_while_replies_live(alice, bob, carol,
+                                                                                          open_community):
+    """Found tried as a new user would: a removed thread stayed in the home feed as a
+    "[removed]" card. Now it leaves the home, profile, unit and topic feeds; inside its community
+    it stays (as removed) only while replies to it live on."""
+    from socialfabric.feed import services as feed
+
+    org.follow(bob, alice)
+    lonely = conv.create_post(alice, open_community, title="Lonely", body="Nobody answers #x")
+    answered = conv.create_post(alice, open_community, title="Answered", body="Bob answers #x")
+    reply = conv.create_reply(bob, answered.id, body="Here")
+    conv.remove_post(alice, lonely.id)
+    conv.remove_post(alice, answered.id)
+
+    def ids(page) -> set[int]:
+        return {item.post.id for item in page.items}
+
+    assert not ids(feed.home_feed(bob)) & {lonely.id, answered.id}
+    assert not ids(feed.profile_feed(bob, alice)) & {lonely.id, answered.id}
+    assert ids(feed.community_feed(bob, open_community)) & {lonely.id, answered.id} == {answered.id}
+    conv.remove_post(bob, reply.id)
+    assert answered.id not in ids(feed.community_feed(bob, open_community))
+
+
+def test_the_home_composer_offers_announcements_only_where_the_member_may_post_them(alice, bob, open_community):
+    """Found tried as a new user would: the composer offered "Announcement" to members who may
+    not post one. Bob (a member, not a moderator) gets no such choice; Alice (owner) gets it,
+    marked on the communities she moderates (the open_community fixture has Bob as a member)."""
+    as_bob, as_alice = Client(), Client()
+    as_bob.force_login(bob)
+    as_alice.force_login(alice)
+    bob_page, alice_page = as_bob.get("/").content.decode(), as_alice.get("/").content.decode()
+    assert 'value="discussion"' in bob_page and 'value="announcement"' not in bob_page
+    assert 'value="announcement"' in alice_page
+    assert f'value="{open_community.slug}" data-announce' in alice_page

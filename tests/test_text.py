@@ -38,7 +38,7 @@ def hrefs(html: str) -> list[str]:
     return [a.get("href") or "" for t, a in tags(html) if t == "a"]
 
 
-_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_SAFE_SCHEMES = {"http", "https", "mailto"}
 
 
 def assert_safe(html: str) -> None:
@@ -52,9 +52,10 @@ def assert_safe(html: str) -> None:
             if name == "href":
                 # What a browser would follow: entities decoded, control characters and spaces dropped.
                 target = re.sub(r"[\x00-\x20]", "", unescape(value or "")).lower()
+                # The scheme decides what a link does: only web and mail links ("http://javascript:"
+                # is a web address whose host is called javascript, and "http:0" a broken one).
                 scheme = re.match(r"^([a-z][a-z0-9+.-]*):", target)
-                assert scheme is None or target.startswith(_SAFE_SCHEMES), value
-                assert "javascript:" not in target and "data:" not in target and "vbscript:" not in target
+                assert scheme is None or scheme.group(1) in _SAFE_SCHEMES, value
 
 
 # --- examples ---------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
@@ -49,8 +51,13 @@ def create_community(member: Member, *, name: object, purpose: object = "", visi
     slug = slugify(slug if isinstance(slug, str) and slug else name)[:140]
     if not slug:
         raise InvalidInput("The name needs at least one letter or digit.", field="name")
-    if Community.objects.filter(slug=slug).exists():
-        raise Conflict(f"A community with the address '{slug}' exists already.", field="slug")
+    taken = Community.objects.filter(slug=slug).first()
+    if taken is not None:
+        if access.can_see_community(member, taken):
+            raise Conflict(f"A community with the address '{slug}' exists already.", field="slug")
+        # Taken by a community this member may not know of (a secret one): answering "exists"
+        # would tell them it does. The new community gets an address of its own instead.
+        slug = f"{slug[:133]}-{secrets.token_hex(3)}"
     try:
         with transaction.atomic():  # a concurrent create with the same slug loses here, not with a 500
             community = Community.objects.create(

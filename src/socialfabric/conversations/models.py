@@ -80,7 +80,7 @@ class Post(models.Model):
             # author ride along so the home feed's filter is checked in the index, not the table.
             models.Index(
                 fields=["-last_activity_at", "-id", "community", "author"], name="thread_activity",
-                condition=models.Q(parent__isnull=True),
+                condition=models.Q(parent__isnull=True, deleted_at__isnull=True),
             ),
             models.Index(
                 fields=["community", "-last_activity_at", "-id"], name="community_activity",
@@ -88,7 +88,7 @@ class Post(models.Model):
             ),
             models.Index(
                 fields=["author", "-last_activity_at", "-id"], name="author_activity",
-                condition=models.Q(parent__isnull=True),
+                condition=models.Q(parent__isnull=True, deleted_at__isnull=True),
             ),
             models.Index(fields=["root", "created_at"], name="thread_replies"),
             models.Index(fields=["parent"], name="reply_parent", condition=models.Q(parent__isnull=False)),

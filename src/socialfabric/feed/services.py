@@ -132,6 +132,11 @@ _SELECT = (
 _ORDER = " ORDER BY p.last_activity_at DESC, p.id DESC LIMIT %s"
 _AFTER = " AND (p.last_activity_at < %s OR (p.last_activity_at = %s AND p.id < %s))"
 _FOLLOWED = f"SELECT followed_id FROM {_FOLLOW} WHERE follower_id = %s"
+# Removed threads leave the feeds (the partial indexes thread_activity and author_activity
+# hold live threads only); in its community a removed thread with live replies stays.
+_LIVE = "p.deleted_at IS NULL"
+_LIVE_OR_ANSWERED = (f"(p.deleted_at IS NULL OR EXISTS (SELECT 1 FROM {_POST} r"
+                     " WHERE r.root_id = p.id AND r.deleted_at IS NULL))")
 
 
 def home_sql(member: Member) -> tuple[str, list]:
@@ -145,7 +150,7 @@ def home_sql(member: Member) -> tuple[str, list]:
         return "1 = 0", []
     readable, params = access.readable_posts_sql(member)
     return (f"(p.community_id + 0 IN ({access.MY_COMMUNITIES_SQL}) OR p.author_id + 0 IN ({_FOLLOWED}))"
-            f" AND {readable}", [member.id, member.id, *params])
+            f" AND {_LIVE} AND {readable}", [member.id, member.id, *params])
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -223,17 +228,20 @@ def home_feed(member: Member, cursor: str | None = None, limit: object = None) -
 def community_feed(member: Member, community: Community, cursor: str | None = None, limit: object = None) -> FeedPage:
     access.require_readable(member, community)
     readable, params = access.readable_posts_sql(member)
-    return page(member, f"p.community_id = %s AND {readable}", [community.id, *params], cursor, limit)
+    # A removed thread stays in its own community only while replies to it live on (shown as
+    # removed there); every other feed drops it at once.
+    return page(member, f"p.community_id = %s AND {_LIVE_OR_ANSWERED} AND {readable}", [community.id, *params],
+                cursor, limit)
 
 
 def profile_feed(viewer: Member, author: Member, cursor: str | None = None, limit: object = None) -> FeedPage:
     readable, params = access.readable_posts_sql(viewer)
-    return page(viewer, f"p.author_id = %s AND {readable}", [author.id, *params], cursor, limit)
+    return page(viewer, f"p.author_id = %s AND {_LIVE} AND {readable}", [author.id, *params], cursor, limit)
 
 
 def unit_feed(viewer: Member, unit: Unit, cursor: str | None = None, limit: object = None) -> FeedPage:
     readable, params = access.readable_posts_sql(viewer)
-    return page(viewer, f"a.unit_id = %s AND {readable}", [unit.id, *params], cursor, limit)
+    return page(viewer, f"a.unit_id = %s AND {_LIVE} AND {readable}", [unit.id, *params], cursor, limit)
 
 
 def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: object = None) -> FeedPage:
@@ -250,7 +258,11 @@ def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: obje
     readable, params = access.readable_posts_sql(viewer)
     # A thread belongs to a topic when its root or any reply carries the topic.
     where = (f"p.id IN (SELECT COALESCE(q.root_id, q.id) FROM {_TOPICS} t JOIN {_POST} q ON q.id = t.post_id"
-             f" WHERE t.topic_id = %s) AND {readable}")
+             f" WHERE t.topic_id = %s) AND {_LIVE} AND {readable}")
+    # With a cursor (even a malformed one), a topic with no readable thread answers as an
+    # unknown topic does: F8, a cursor must not tell the two apart.
+    if cursor and not page(viewer, where, [topic.id, *params], None, 1).items:
+        raise NotFound("No such topic.", field="topic")
     result = page(viewer, where, [topic.id, *params], cursor, limit)
     if not result.items and not cursor:
         raise NotFound("No such topic.", field="topic")

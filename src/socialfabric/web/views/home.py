@@ -62,6 +62,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def _home_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     member = request.user
     page = feed.home_feed(member, cursor_of(request))
-    ctx = {"nav": "home", "my_communities": communities_svc.my_communities(member), "kinds": ROOT_KIND_CHOICES,
+    mine = list(communities_svc.my_communities(member))
+    # The composer offers what the service accepts: announcements only where this member
+    # moderates (app.js narrows the choice to the community picked; the service checks again).
+    announce_in = {c.slug for c in mine if access.can_post(member, c, "announcement")}
+    kinds = [k for k in ROOT_KIND_CHOICES if k[0] != "announcement" or announce_in]
+    ctx = {"nav": "home", "my_communities": mine, "kinds": kinds, "announce_in": announce_in,
            "values": {"kind": "discussion"}, **feed_context(page), **extra}
     return render(request, "socialfabric/home.html", ctx, status=status)

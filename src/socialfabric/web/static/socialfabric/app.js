@@ -59,4 +59,24 @@
   }
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:sendError", failed);
+
+  // The home composer: "Announcement" only for a community the member moderates (its
+  // <option> carries data-announce); the service refuses it elsewhere anyway.
+  function narrowKinds() {
+    var select = document.getElementById("composer-community");
+    var radio = document.querySelector('#composer input[name="kind"][value="announcement"]');
+    if (!select || !radio) return;
+    var option = select.options[select.selectedIndex];
+    var allowed = !!(option && option.hasAttribute("data-announce"));
+    radio.disabled = !allowed;
+    radio.closest("label").hidden = !allowed;
+    if (!allowed && radio.checked) {
+      var first = document.querySelector('#composer input[name="kind"]:not([disabled])');
+      if (first) first.checked = true;
+    }
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target && evt.target.id === "composer-community") narrowKinds();
+  });
+  document.addEventListener("DOMContentLoaded", narrowKinds);
 })();
