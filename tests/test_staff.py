@@ -169,7 +169,7 @@ def test_an_accepted_invitation_cannot_be_withdrawn(as_root, root):
 
 def test_communities_list_with_owners(as_root, as_bob, alice, open_community, secret_community):
     """Staff may know every community exists (the rule of access.visible_communities_q), secret
-    ones too, with kind, size and owners; never what is said inside."""
+    ones too, with kind, size and owners; the list shows no posts."""
     from socialfabric.conversations import services as conv
 
     conv.create_post(alice, secret_community, title="Initech", body="We acquire Initech.")

@@ -9,7 +9,11 @@ Rules
 - Secret: invisible to non-members everywhere (lists, pages, feeds, search,
   counts, API); members are added by its moderators.
 - Posting needs membership; announcements need a moderator or owner.
-- Staff see and moderate everything.
+- Staff see and moderate everything, secret communities included (their names in the staff
+  area; what is said inside them is read only by opening them, like any community).
+- Staff administer accounts, never their own (no self-deactivation, no revoking one's own
+  staff role); a superuser's account only a superuser changes; external stakeholders are
+  never staff or analysts.
 - Insights (organisation-wide analytics) are for analysts and staff; person names in them
   for analysts only, staff who are not analysts see pseudonyms. Secret communities'
   interactions never enter the platform's insights reports.
@@ -362,3 +366,35 @@ def require_may_change_role(admin: Member, member: Member, role: object, *, gran
     if grant and not member.is_active:
         raise Forbidden("This account is deactivated: reactivate it first.", field="role")
     return STAFF_ROLES[role]
+
+
+def role_change_refusal(admin: Member, member: Member, role: str, *, grant: bool) -> str | None:
+    """Why `admin` may not grant (or revoke) `role` to `member`, or None when they may: the
+    yes/no form of require_may_change_role, with the reason, for the staff card to show in
+    place of a button the service would refuse."""
+    try:
+        require_may_change_role(admin, member, role, grant=grant)
+    except (Forbidden, InvalidInput) as refused:
+        return refused.message
+    return None
+
+
+def require_may_deactivate(admin: Member, member: Member) -> None:
+    """Staff end other people's accounts. Not their own (someone must remain able to administer;
+    a slip would lock them out), and only a superuser ends a superuser's account (the same
+    protection as their roles: the account that set the platform up outranks staff)."""
+    require_administers_people(admin)
+    if member.id == admin.id:
+        raise Conflict("You cannot deactivate your own account; ask another administrator.", field="member")
+    if member.is_superuser and not admin.is_superuser:
+        raise Forbidden("Only a superuser may deactivate a superuser's account.", field="member")
+
+
+def can_deactivate(admin: Member, member: Member) -> bool:
+    """The yes/no form of require_may_deactivate (whether the account is active is the act's
+    own business: a deactivated account offers reactivation instead)."""
+    try:
+        require_may_deactivate(admin, member)
+    except (Conflict, Forbidden):
+        return False
+    return True

@@ -310,8 +310,7 @@ def stewards(viewer: Member, community: Community) -> QuerySet[Membership]:
 
 def staff_overview(admin: Member) -> QuerySet[Community]:
     """Communities for the staff pages, with their owners, largest first: those staff may know
-    exist (access.visible_communities_q: all of them, secret ones included, by name; what is
-    said inside a secret community stays for its members)."""
+    exist (access.visible_communities_q: all of them, secret ones included)."""
     access.require_administers_people(admin)
     owners = Prefetch("memberships", queryset=Membership.objects.filter(role=Role.OWNER).select_related("member"),
                       to_attr="owners")
