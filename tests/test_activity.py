@@ -230,13 +230,15 @@ READS: dict[str, set[str]] = {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
         "follow_counts", "reports_of", "members_with_email", "members_by_handle", "members_of_unit", "unit_members",
         "unit_children", "communities_of", "expertise_of", "photo_file", "staff_people", "staff_member",
+        "staff_counts",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
         "pending_requests", "members_of", "roles_of", "stewards", "my_pending_request", "pending_community_ids",
-        "my_communities", "get_request", "listing", "owned_by", "staff_overview",
+        "my_communities", "get_request", "listing", "owned_by", "staff_overview", "staff_counts",
     },
-    "socialfabric.communities.invitations": {"link", "get_open", "invitable_communities", "for_staff"},
+    "socialfabric.communities.invitations": {"link", "get_open", "invitable_communities", "for_staff",
+                                            "counts_for_staff"},
     "socialfabric.conversations.services": {
         "clean_body", "clean_title", "get_readable_post", "thread", "build_tree", "revisions", "histories",
         "get_root",
@@ -312,7 +314,9 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     ],
     "send_set_password_link": [(lambda w: w["dave"].set_unusable_password() or w["dave"].save(),
                                 lambda w: org.send_set_password_link(w["staff"], w["dave"], "https://social.example"),
-                                [Verb.INVITE])],
+                                [Verb.INVITE]),
+                               (None, lambda w: org.send_set_password_link(w["staff"], w["bob"], "https://social.example"),
+                                [Verb.INVITE])],  # bob has a password: a reset link
     "resend": [(lambda w: invitations.invite(w["staff"], email="new@example.org", name="New"),
                 lambda w: invitations.resend(w["staff"], w["setup"].id), [Verb.INVITE])],
     "revoke": [(lambda w: invitations.invite(w["staff"], email="new@example.org", name="New"),

@@ -9,8 +9,7 @@ Rules
 - Secret: invisible to non-members everywhere (lists, pages, feeds, search,
   counts, API); members are added by its moderators.
 - Posting needs membership; announcements need a moderator or owner.
-- Staff see and moderate everything, secret communities included (their names in the staff
-  area; what is said inside them is read only by opening them, like any community).
+- Staff see and moderate everything, secret communities included (the staff area lists them).
 - Staff administer accounts, never their own (no self-deactivation, no revoking one's own
   staff role); a superuser's account only a superuser changes; external stakeholders are
   never staff or analysts.

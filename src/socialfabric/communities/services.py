@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
 from socialfabric import access, activity
-from socialfabric.activity.models import ObjectType, Verb
+from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.communities.models import Audience, Community, JoinRequest, Membership, Role, Visibility
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.org.models import EXTERNAL_KINDS, Member
@@ -314,4 +314,15 @@ def staff_overview(admin: Member) -> QuerySet[Community]:
     access.require_administers_people(admin)
     owners = Prefetch("memberships", queryset=Membership.objects.filter(role=Role.OWNER).select_related("member"),
                       to_attr="owners")
-    return Community.objects.visible_to(admin).prefetch_related(owners).order_by("-member_count", "name")
+    # The last act in it (a post, a reply, a reaction, someone joining), from the stream's
+    # per-community index: when it was, never what it was.
+    last = Activity.objects.filter(community_id=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    return (Community.objects.visible_to(admin).prefetch_related(owners).annotate(last_activity_at=Subquery(last))
+            .order_by("-member_count", "name"))
+
+
+def staff_counts(admin: Member) -> dict[str, int]:
+    """How many communities staff may know exist, in all and by visibility (the staff landing page)."""
+    access.require_administers_people(admin)
+    return Community.objects.visible_to(admin).aggregate(
+        all=Count("id"), **{kind: Count("id", filter=Q(visibility=kind)) for kind in Visibility.values})

@@ -9,11 +9,11 @@ import unicodedata
 from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from socialfabric import access, activity
-from socialfabric.activity.models import ObjectType, Verb
+from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.communities.models import Community
 from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.org import photos
@@ -266,33 +266,94 @@ def signed_in(member: Member, *, via: str = "password") -> None:
     activity.record(Verb.SIGN_IN, member, object_type=ObjectType.MEMBER, object_id=member.id, details={"via": via})
 
 
-@transaction.atomic
+def _stored_sessions_of(member: Member) -> list[str]:
+    """The keys of the stored sessions signed in as `member`.
+
+    Django keeps no index from a person to their sessions, so every unexpired session is
+    decoded (20,000 in about 0.2 s on SQLite and PostgreSQL): fine for an act this rare. With a
+    session engine that stores nothing on the server (signed cookies, a bare cache) there is
+    nothing to find; those sessions stay anonymous while the account is inactive, as before."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):  # not a database-backed engine
+        return []
+    store, wanted = store_class(), str(member.pk)
+    rows = (store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data"))
+    return [key for key, data in rows.iterator(chunk_size=2000) if store.decode(data).get(SESSION_KEY) == wanted]
+
+
+def _end_sessions(keys: list[str]) -> int:
+    """Delete these stored sessions in the act's transaction; how many there were. A cached
+    engine's copies are dropped once the act commits."""
+    if not keys:
+        return 0
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    ended, _ = store_class.get_model_class().objects.filter(session_key__in=keys).delete()
+    if hasattr(store_class, "cache_key_prefix"):  # cached_db: its cache would still answer for them
+
+        def drop_cached() -> None:
+            for key in keys:
+                store_class().delete(key)
+
+        transaction.on_commit(drop_cached)
+    return ended
+
+
 def deactivate(admin: Member, member: Member) -> Member:
-    """An administrator ends an account: from the next request on, its sessions are anonymous
-    (Django's auth backend refuses inactive members) and every API token is revoked; its
-    posts stay, signed with its name. Staff cannot deactivate themselves (someone must remain)."""
-    access.require_administers_people(admin)
-    if member.id == admin.id:
-        raise Conflict("You cannot deactivate your own account; ask another administrator.", field="member")
-    if not member.is_active:
+    """An administrator ends an account: its stored sessions are deleted (so a later
+    reactivation does not revive a session left open on some device) and every API token is
+    revoked; its posts stay, signed with its name. The rules (not oneself, a superuser only by a
+    superuser) are access.require_may_deactivate."""
+    access.require_may_deactivate(admin, member)  # first: a refused caller costs no session scan
+    # The sessions are found before the write transaction (on SQLite it holds the one write
+    # lock from its start); one opened meanwhile is anonymous while the account is inactive,
+    # and reactivate ends it.
+    return _deactivate(admin, member, _stored_sessions_of(member))
+
+
+@transaction.atomic
+def _deactivate(admin: Member, member: Member, sessions: list[str]) -> Member:
+    access.require_may_deactivate(admin, member)
+    if not Member.objects.filter(id=member.id, is_active=True).exists():
         raise Conflict("This account is inactive already.", field="member")
     now = timezone.now()
     Member.objects.filter(id=member.id).update(is_active=False)
     revoked = AccessToken.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=now)
+    ended = _end_sessions(sessions)
     activity.record(Verb.DEACTIVATE, admin, object_type=ObjectType.MEMBER, object_id=member.id, target=member,
-                    details={"tokens_revoked": revoked}, at=now)
+                    details={"tokens_revoked": revoked, "sessions_ended": ended}, at=now)
     member.is_active = False
     return member
 
 
-@transaction.atomic
 def reactivate(admin: Member, member: Member) -> Member:
-    """An administrator lets a deactivated account sign in again. Its old sessions and tokens
-    stay ended: the member signs in afresh (or sets a password through a link)."""
+    """An administrator lets a deactivated account sign in again, and nothing more: its API
+    tokens stay revoked, and any session still stored for it (opened while it was being
+    deactivated, or left by a deactivation before sessions were ended) is ended now, so the
+    member signs in afresh (or sets a password through a link)."""
     access.require_administers_people(admin)
     if member.is_active:
         raise Conflict("This account is active already.", field="member")
+    # Inactive, the account cannot open a session: this list is complete.
+    return _reactivate(admin, member, _stored_sessions_of(member))
+
+
+@transaction.atomic
+def _reactivate(admin: Member, member: Member, sessions: list[str]) -> Member:
+    access.require_administers_people(admin)
+    if not Member.objects.filter(id=member.id, is_active=False).exists():
+        raise Conflict("This account is active already.", field="member")
     Member.objects.filter(id=member.id).update(is_active=True)
+    _end_sessions(sessions)
     activity.record(Verb.REACTIVATE, admin, object_type=ObjectType.MEMBER, object_id=member.id, target=member)
     member.is_active = True
     return member
@@ -313,25 +374,33 @@ def set_platform_role(admin: Member, member: Member, role: object, *, grant: boo
     return member
 
 
-def send_set_password_link(admin: Member, member: Member, base_url: str) -> None:
-    """An administrator sends a member who has no password (imported, or whose first link
-    expired) a new link to set one."""
+def send_set_password_link(admin: Member, member: Member, base_url: str) -> str:
+    """An administrator e-mails a member a link to sign in: to set a first password when they
+    have none (imported, or their first link expired), else to choose a new one (forgotten;
+    their current password keeps working until the link is used). Returns which: "set_password"
+    or "password_reset"."""
     access.require_administers_people(admin)
     if not member.is_active:
         raise Conflict("This account is deactivated: reactivate it first.", field="member")
     if not member.email:
         raise Conflict("This member has no e-mail address to send a link to.", field="member")
-    if member.has_usable_password():
-        raise Conflict("This member has a password already; they can reset it from the sign-in page.",
-                       field="member")
-    invite_to_set_password([member], base_url, actor=admin)
+    if not member.has_usable_password():
+        invite_to_set_password([member], base_url, actor=admin)
+        return "set_password"
+    _send_password_reset(admin, member, base_url)
+    return "password_reset"
 
 
 @transaction.atomic
-def invite_to_set_password(members: list[Member], base_url: str, actor: Member | None = None) -> int:
-    """E-mail each active member who has an address but no usable password (imported from the
-    org chart) a link to set one; how many were sent. The link is Django's password-reset
-    token: it works once, and stops working once a password is set."""
+def _send_password_reset(admin: Member, member: Member, base_url: str) -> None:
+    _mail_password_link(member, base_url, setting=False, by_staff=True)
+    activity.record(Verb.INVITE, admin, object_type=ObjectType.MEMBER, object_id=member.id, target=member,
+                    details={"via": "password_reset"})
+
+
+def _mail_password_link(member: Member, base_url: str, *, setting: bool, by_staff: bool = False) -> None:
+    """Queue the e-mail with Django's password-reset link: it works once (its token covers the
+    password hash and the last sign-in) and for PASSWORD_RESET_TIMEOUT."""
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
@@ -339,14 +408,22 @@ def invite_to_set_password(members: list[Member], base_url: str, actor: Member |
     from socialfabric import mail
 
     scheme, _, domain = base_url.rstrip("/").partition("://")
+    mail.send(member.email, "password_reset", {
+        "user": member, "uid": urlsafe_base64_encode(force_bytes(member.pk)),
+        "token": default_token_generator.make_token(member), "protocol": scheme or "http",
+        "domain": domain, "setting": setting, "by_staff": by_staff})
+
+
+@transaction.atomic
+def invite_to_set_password(members: list[Member], base_url: str, actor: Member | None = None) -> int:
+    """E-mail each active member who has an address but no usable password (imported from the
+    org chart) a link to set one; how many were sent. The link is Django's password-reset
+    token: it works once, and stops working once a password is set."""
     sent = 0
     for member in members:
         if not member.is_active or not member.email or member.has_usable_password():
             continue
-        mail.send(member.email, "password_reset", {
-            "user": member, "uid": urlsafe_base64_encode(force_bytes(member.pk)),
-            "token": default_token_generator.make_token(member), "protocol": scheme or "http",
-            "domain": domain, "setting": True})
+        _mail_password_link(member, base_url, setting=True)
         activity.record(Verb.INVITE, actor, object_type=ObjectType.MEMBER, object_id=member.id, target=member,
                         details={"via": "set_password"})
         sent += 1
@@ -397,11 +474,21 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
     return qs
 
 
+def _links_sent():
+    """The set-password links sent to a member (by staff or by `import people --invite`), as
+    the stream recorded them, newest first."""
+    return Activity.objects.filter(verb=Verb.INVITE, object_type=ObjectType.MEMBER, target=OuterRef("pk"),
+                                   details__via="set_password").order_by("-created_at")
+
+
+_NO_PASSWORD = Q(is_active=True, password__startswith="!")  # Django's mark of an unusable password
 PEOPLE_STATUSES = {
     "active": Q(is_active=True),
     "deactivated": Q(is_active=False),
     "never_signed_in": Q(is_active=True, last_login__isnull=True),
-    "no_password": Q(is_active=True, password__startswith="!"),  # Django's mark of an unusable password
+    "no_password": _NO_PASSWORD,
+    # Sent a link to set their first password and not used it yet: invited, pending.
+    "invited": _NO_PASSWORD & Q(Exists(_links_sent())),
 }
 
 
@@ -410,7 +497,9 @@ def staff_people(admin: Member, *, q: object = None, stakeholder: object = None,
     """Every account, deactivated ones included, for the staff pages: searched by name, handle
     or e-mail and narrowed by kind, status and platform role."""
     access.require_administers_people(admin)
-    qs = Member.objects.select_related("unit")
+    # When the last set-password link went out: the page tells "never sent" from "sent, not used".
+    qs = Member.objects.select_related("unit").annotate(
+        link_sent_at=Subquery(_links_sent().values("created_at")[:1]))
     if stakeholder not in (None, ""):
         if stakeholder not in Stakeholder.values:
             raise InvalidInput(f"Stakeholder must be one of: {', '.join(Stakeholder.values)}.", field="stakeholder")
@@ -435,11 +524,22 @@ def staff_people(admin: Member, *, q: object = None, stakeholder: object = None,
 def staff_member(admin: Member, handle: object) -> Member:
     """Any account by handle, deactivated ones included, for the staff pages."""
     access.require_administers_people(admin)
-    member = Member.objects.select_related("unit", "manager").filter(handle=handle).first() \
-        if isinstance(handle, str) else None
+    member = None
+    if isinstance(handle, str) and is_storable(handle):  # a NUL in the address: no such member, not a 500
+        member = (Member.objects.select_related("unit", "manager")
+                  .annotate(link_sent_at=Subquery(_links_sent().values("created_at")[:1]))
+                  .filter(handle=handle.lower()).first())
     if member is None:
         raise NotFound("No such member.", field="handle")
     return member
+
+
+def staff_counts(admin: Member) -> dict[str, int]:
+    """How many accounts there are in all and in each of PEOPLE_STATUSES (the staff landing
+    page), in one statement."""
+    access.require_administers_people(admin)
+    return Member.objects.aggregate(all=Count("id"), **{status: Count("id", filter=q)
+                                                       for status, q in PEOPLE_STATUSES.items()})
 
 
 def members_by_handle(handles: list[str]) -> list[Member]:

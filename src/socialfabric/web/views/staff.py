@@ -16,7 +16,7 @@ from socialfabric.org.models import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, member_view, post_only
 
 STATUS_LABELS = {"active": "Active", "deactivated": "Deactivated", "never_signed_in": "Never signed in",
-                 "no_password": "No password yet"}
+                 "no_password": "No password yet", "invited": "Sent a link, no password yet"}
 ROLE_LABELS = {"staff": "Staff", "analyst": "Analyst"}
 
 
@@ -29,8 +29,12 @@ def _page(request: HttpRequest, qs, order: tuple[str, ...]) -> tuple[list, str |
 
 @member_view
 def home(request: HttpRequest) -> HttpResponse:
-    access.require_administers_people(request.user)
-    return redirect("web:staff_people")
+    """What needs a look: accounts by status, invitations by status, communities by kind; each
+    figure links to the list it counts."""
+    return render(request, "socialfabric/staff.html", {
+        "nav": "staff", "tab": "overview", "people": org.staff_counts(request.user),
+        "invitations": invitations.counts_for_staff(request.user),
+        "communities": communities.staff_counts(request.user)})
 
 
 @member_view
@@ -46,10 +50,21 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @member_view
 def person(request: HttpRequest, handle: str) -> HttpResponse:
-    member = org.staff_member(request.user, handle)
+    admin, member = request.user, org.staff_member(request.user, handle)
+    # A button for each role change the service would accept, and the reasons it would refuse
+    # the others (access decides both; one reason often covers both roles: said once).
+    roles, refusals = [], []
+    for role, label in ROLE_LABELS.items():
+        has = getattr(member, access.STAFF_ROLES[role])
+        refused = access.role_change_refusal(admin, member, role, grant=not has)
+        if refused is None:
+            roles.append({"role": role, "label": label, "has": has})
+        elif refused not in refusals:
+            refusals.append(refused)
     return render(request, "socialfabric/staff_person.html", {
-        "nav": "staff", "tab": "people", "person": member, "is_me": member.id == request.user.id,
-        "has_password": member.has_usable_password()})
+        "nav": "staff", "tab": "people", "person": member, "is_me": member.id == admin.id,
+        "has_password": member.has_usable_password(), "can_deactivate": access.can_deactivate(admin, member),
+        "roles": roles, "role_refusals": refusals})
 
 
 def _act(request: HttpRequest, handle: str, act, done: str) -> HttpResponse:
@@ -85,8 +100,13 @@ def person_role(request: HttpRequest, handle: str) -> HttpResponse:
 @member_view
 @post_only
 def person_password_link(request: HttpRequest, handle: str) -> HttpResponse:
-    return _act(request, handle, lambda m: org.send_set_password_link(request.user, m, request.build_absolute_uri("/")),
-                "A link to set a password is on its way to {name}.")
+    member = org.staff_member(request.user, handle)
+    sent = org.send_set_password_link(request.user, member, request.build_absolute_uri("/"))
+    name = member.name or member.handle
+    messages.success(request, f"A link to set a first password is on its way to {name}." if sent == "set_password"
+                     else f"A link to choose a new password is on its way to {name}; their current password "
+                          "works until they use it.")
+    return redirect("web:staff_person", handle=member.handle)
 
 
 @member_view
