@@ -47,6 +47,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
     ctx = {
         "nav": "people", "person": member, "is_me": member.id == viewer.id,
         "administers": access.can_administer_people(viewer),
+        "may_deactivate": member.is_active and access.can_deactivate(viewer, member),
         "following": org.is_following(viewer, member),
         "followers": followers, "follows": follows,
         "reports": org.reports_of(member),
