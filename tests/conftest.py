@@ -19,6 +19,14 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_write_limits(settings):
+    """Each test counts writes in its own empty "limits" cache (local memory, even when REDIS_URL
+    is set), at the default rate: no count carries over from an earlier test (tests/test_limits.py)."""
+    settings.CACHES = {**settings.CACHES, "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                     "LOCATION": f"limits-{next(_seq)}"}}
+
+
 @pytest.fixture
 def make_member(db):
     def make(handle: str | None = None, *, stakeholder: str = "employee", unit: Unit | None = None,

@@ -287,6 +287,33 @@ def test_queryset_and_sql_forms_of_the_read_policy_agree(alice, bob, carol, make
     assert len(set(Post.objects.visible_to(AnonymousUser()))) == 0
 
 
+def test_queryset_sql_and_row_forms_of_the_external_boundary_agree(alice, bob, carol, make_member, world, settings):
+    """F1: visible_members (Q), visible_members_rule (SQL) and can_see_member (rows) select the same
+    members for every kind of viewer, with the directory closed to externals and opened to them."""
+    from django.db import connection
+
+    viewers = _viewers(alice, bob, carol, make_member, world)
+    communities.join(bob, world["mixed_open"])
+    make_member("dora", stakeholder="customer", organisation="Acme Ltd")
+    make_member("ed", stakeholder="partner", organisation="Acme Ltd")
+    make_member("acme-staffer", organisation="Acme Ltd")  # an employee: not carol's organisation's member
+    make_member("zed", stakeholder="customer", organisation="Globex")
+    make_member("gone", stakeholder="customer", organisation="Acme Ltd", is_active=False)
+    table = Member._meta.db_table
+    for opened in (False, True):
+        settings.SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY = opened
+        for role, viewer in viewers.items():
+            via_orm = set(Member.objects.filter(access.visible_members(viewer)).values_list("id", flat=True))
+            rule = access.visible_members_rule(viewer, alias="v")
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT v.id FROM {table} v WHERE {rule.sql}", list(rule.params))
+                via_sql = {row[0] for row in cursor.fetchall()}
+            rows = {m.id for m in Member.objects.all() if access.can_see_member(viewer, m)}
+            assert via_orm == via_sql == rows, (role, opened)
+    settings.SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY = False
+    assert names(Member.objects.visible_to(carol)) == {"Alice", "Bob", "Carol", "Dora", "Ed"}
+
+
 def test_community_and_member_querysets_follow_the_policy(alice, bob, carol, make_member, world):
     viewers = _viewers(alice, bob, carol, make_member, world)
     gone = make_member("gone")

@@ -230,7 +230,7 @@ READS: dict[str, set[str]] = {
         "get_member", "directory", "followers", "following", "is_following", "tokens", "units", "get_unit",
         "follow_counts", "reports_of", "members_with_email", "members_by_handle", "members_of_unit", "unit_members",
         "unit_children", "communities_of", "expertise_of", "photo_file", "staff_people", "staff_member",
-        "staff_counts",
+        "staff_counts", "staff_tokens",
     },
     "socialfabric.org.importing": {"handle_base"},
     "socialfabric.communities.services": {
@@ -253,7 +253,7 @@ READS: dict[str, set[str]] = {
 JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue",
                                                      "start_refresh"}}
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
-NOT_ACTS = {"socialfabric.org.services": {"authenticate_token"}}
+NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"}}
 
 
 @pytest.fixture
@@ -293,6 +293,8 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                   [Verb.UNFOLLOW])],
     "create_token": [(None, lambda w: org.create_token(w["bob"], "phone"), [Verb.CREATE_TOKEN])],
     "revoke_token": [(None, lambda w: org.revoke_token(w["alice"], w["token"].id), [Verb.REVOKE_TOKEN])],
+    "revoke_token_as_admin": [(None, lambda w: org.revoke_token_as_admin(w["staff"], w["token"].id),
+                               [Verb.REVOKE_TOKEN])],
     "signed_in": [(None, lambda w: org.signed_in(w["bob"]), [Verb.SIGN_IN])],
     "signed_out": [(None, lambda w: org.signed_out(w["bob"]), [Verb.SIGN_OUT])],
     "deactivate": [(None, lambda w: org.deactivate(w["staff"], w["dave"]), [Verb.DEACTIVATE])],

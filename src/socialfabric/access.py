@@ -13,6 +13,10 @@ Rules
 - Staff administer accounts, never their own (no self-deactivation, no revoking one's own
   staff role); a superuser's account only a superuser changes; external stakeholders are
   never staff or analysts.
+- The external boundary: employees and staff see every active member; an external member
+  sees themselves, the members of the communities they may read and their own organisation's
+  external members (all active members with SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY), and never
+  the company's units, levels, managers or reporting lines (docs/security.md).
 - Insights (organisation-wide analytics) are for analysts and staff; person names in them
   for analysts only, staff who are not analysts see pseudonyms. Secret communities'
   interactions never enter the platform's insights reports.
@@ -43,7 +47,7 @@ def member_community_ids(member: Member) -> set[int]:
 
 def forget(member: Member) -> None:
     """Drop per-request caches after a membership change."""
-    for attr in ("_sf_member_communities", "_sf_readable", "_sf_roles"):
+    for attr in ("_sf_member_communities", "_sf_readable", "_sf_roles", "_sf_shared_members"):
         if hasattr(member, attr):
             delattr(member, attr)
 
@@ -254,17 +258,89 @@ def readable_posts_sql(viewer: Member, alias: str = "p") -> tuple[str, list]:
     return rule.sql, list(rule.params)
 
 
-def visible_members(viewer: Member) -> Q:
-    """Members the viewer may see (directory, profiles, lists of people)."""
-    # Profiles are visible to every signed-in member: the directory is the point.
+# --- the external boundary (docs/security.md) ---------------------------------------------------
+#
+# Employees and staff see every active member. An external member (customer, partner,
+# supplier, shareholder, public) sees, among active members: themselves; the members of every
+# community they may read (what its member list shows them anyway); and the other external
+# members of their own organisation (same non-empty `organisation`, any external kind). With
+# SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY they see every active member. Never, whatever the
+# setting: the company's formal structure (units, levels, managers, reports): see
+# sees_structure.
+
+
+def _externals_see_directory() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY", False))
+
+
+def _bounded(viewer: Member) -> bool:
+    """Whether the external boundary narrows whom `viewer` sees (a signed-in external member)."""
+    return viewer.is_external and not viewer.is_staff and not _externals_see_directory()
+
+
+def _shared_member_ids(viewer: Member) -> set[int]:
+    """Ids of the members of the communities the viewer may read (cached per request, like them)."""
+    cache = getattr(viewer, "_sf_shared_members", None)
+    if cache is None:
+        readable = readable_community_ids(viewer)
+        cache = set(Membership.objects.filter(community_id__in=readable).values_list("member_id", flat=True))
+        viewer._sf_shared_members = cache
+    return cache
+
+
+def visible_members_rule(viewer: Member, alias: str = "m") -> Rule:
+    """Members the viewer may see (directory, search, profiles, photos, follows, lists of people),
+    as a Q on Member and as SQL on the member table aliased `alias`."""
     if not viewer.is_authenticated:
-        return Q(pk__in=[])
-    return Q(is_active=True)
+        return NOTHING
+    if not _bounded(viewer):
+        return Rule(lambda: Q(is_active=True), f"{alias}.is_active = %s", (True,))
+
+    def bounded() -> Q:
+        shared = Membership.objects.filter(community_id__in=readable_community_ids(viewer)).values("member_id")
+        q = Q(id=viewer.id) | Q(id__in=shared)  # a subquery: a big community is no long parameter list
+        if viewer.organisation:
+            q |= Q(organisation=viewer.organisation) & ~Q(stakeholder=Stakeholder.EMPLOYEE)
+        return Q(is_active=True) & q
+
+    readable = _ids_sql(readable_community_ids(viewer))
+    sql = (f"{alias}.id = %s OR {alias}.id IN (SELECT member_id FROM {_MEMBERSHIP} WHERE community_id IN ({readable}))")
+    params: tuple = (True, viewer.id)
+    if viewer.organisation:
+        sql += f" OR ({alias}.organisation = %s AND {alias}.stakeholder <> %s)"
+        params += (viewer.organisation, str(Stakeholder.EMPLOYEE))
+    return Rule(bounded, f"{alias}.is_active = %s AND ({sql})", params)
+
+
+def visible_members(viewer: Member) -> Q:
+    """Members the viewer may see (directory, profiles, lists of people): see visible_members_rule."""
+    return visible_members_rule(viewer).q
 
 
 def can_see_member(viewer: Member, member: Member) -> bool:
-    # The row form of visible_members.
-    return viewer.is_authenticated and member.is_active
+    """The row form of visible_members."""
+    if not (viewer.is_authenticated and member.is_active):
+        return False
+    if not _bounded(viewer) or member.id == viewer.id:
+        return True
+    if viewer.organisation and member.organisation == viewer.organisation and member.is_external:
+        return True
+    return member.id in _shared_member_ids(viewer)
+
+
+def sees_structure(viewer: Member) -> bool:
+    """Whether the viewer may see the company's formal structure: the unit tree, levels, managers
+    and reporting lines. Employees and staff do; external members never (the directory setting
+    does not change this)."""
+    return viewer.is_authenticated and (viewer.is_staff or not viewer.is_external)
+
+
+def require_sees_structure(viewer: Member) -> None:
+    """NotFound (never 403: no oracle) for a unit's page or the unit list to an external member."""
+    if not sees_structure(viewer):
+        raise NotFound("No such unit.", field="unit")
 
 
 def filter_readable_ids(member: Member, community_ids: Iterable[int]) -> set[int]:
@@ -397,3 +473,60 @@ def can_deactivate(admin: Member, member: Member) -> bool:
     except (Conflict, Forbidden):
         return False
     return True
+
+
+# --- personal access tokens ------------------------------------------------------------------
+
+def require_may_create_token(member: Member, by_token: object | None) -> None:
+    """Tokens are made from an interactive session only: a request authenticated by a token
+    (`by_token`, the token it came with) makes none, so a leaked token cannot mint others that
+    would outlive its revocation."""
+    if by_token is not None:
+        raise Forbidden("A token cannot create tokens: create one while signed in (Settings, Access tokens).",
+                        field=None)
+
+
+def require_may_revoke_tokens_of(admin: Member, member: Member) -> None:
+    """Staff revoke any member's tokens from the staff pages; a superuser's only a superuser
+    (the same protection as their account and roles)."""
+    require_administers_people(admin)
+    if member.is_superuser and not admin.is_superuser and member.id != admin.id:
+        raise Forbidden("Only a superuser may revoke a superuser's tokens.", field="token")
+
+
+def can_revoke_tokens_of(admin: Member, member: Member) -> bool:
+    try:
+        require_may_revoke_tokens_of(admin, member)
+    except Forbidden:
+        return False
+    return True
+
+
+# --- community roles -------------------------------------------------------------------------
+#
+# Moderators add and remove plain members; only owners (and staff) grant, change or take away
+# the moderator and owner roles, or remove a moderator or an owner. That a community keeps at
+# least one owner is the services' check (it needs the rows, under a lock).
+
+def can_manage_roles(member: Member, community: Community) -> bool:
+    if not member.is_authenticated:
+        return False
+    return member.is_staff or _role(member, community) == Role.OWNER
+
+
+def require_may_add_with_role(actor: Member, community: Community, role: str) -> None:
+    require_moderator(actor, community)
+    if role != Role.MEMBER and not can_manage_roles(actor, community):
+        raise Forbidden("Only an owner makes someone a moderator or an owner.", field="role")
+
+
+def require_may_set_role(actor: Member, community: Community, current: str, new: str) -> None:
+    require_moderator(actor, community)
+    if (current != Role.MEMBER or new != Role.MEMBER) and not can_manage_roles(actor, community):
+        raise Forbidden("Only an owner grants or takes away the moderator and owner roles.", field="role")
+
+
+def require_may_remove_member(actor: Member, community: Community, role: str) -> None:
+    require_moderator(actor, community)
+    if role != Role.MEMBER and not can_manage_roles(actor, community):
+        raise Forbidden("Only an owner removes a moderator or an owner.", field="member")

@@ -5,6 +5,8 @@ Every error, whatever raised it, answers `{"error": {"code", "message", "field"}
 - Ninja's request validation (wrong types, missing fields): 422 "invalid" with the field;
 - a body that is not JSON: 400 "malformed_json";
 - no or bad credentials: 401 "unauthenticated"; failed CSRF check: 403 "csrf_failed";
+- a read-only token writing: 403 "insufficient_scope";
+- too many writes: 429 "rate_limited" with Retry-After; a body over the limit: 413 "too_large";
 - anything else is a bug: logged, and 500 "server_error" without details.
 """
 
@@ -12,18 +14,21 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.operation import Operation
 from ninja.parser import Parser
+from ninja.throttling import BaseThrottle
 
 from socialfabric.api import routes_communities, routes_insights, routes_people, routes_posts
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
 from socialfabric.api.schemas import CsrfOut
 from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, is_database_busy
+from socialfabric.limits import RateLimited, TooLarge, WriteThrottle
 
 logger = logging.getLogger("socialfabric.api")
 
@@ -31,9 +36,12 @@ DESCRIPTION = """\
 The Social Fabric network: members, units, communities, threaded conversations, reactions,
 accepted answers, follows and feeds; and, for analysts and admins, the insights reports.
 
-**Authentication**: a personal access token (`Authorization: Bearer sf_...`, create one with
-`POST /api/v1/tokens`) or the web session cookie; over the session, unsafe methods need the
-`X-CSRFToken` header (the value of the `csrftoken` cookie, see `GET /api/v1/csrf`).
+**Authentication**: a personal access token (`Authorization: Bearer sf_...`, create one on the
+Settings page or with `POST /api/v1/tokens` over the session; a token cannot create tokens) or
+the web session cookie; over the session, unsafe methods need the `X-CSRFToken` header (the
+value of the `csrftoken` cookie, see `GET /api/v1/csrf`). A token's scopes: `read` allows GET
+and HEAD only (other methods: 403 `insufficient_scope`), `write` everything; tokens expire
+(90 days by default) and an expired one is a 401.
 
 **Errors** always look like `{"error": {"code": "...", "message": "...", "field": "..."}}`.
 
@@ -42,7 +50,7 @@ accepted answers, follows and feeds; and, for analysts and admins, the insights 
 """
 
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "throttled"}
+          405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "rate_limited"}
 
 
 class NotAnObject(ValueError):
@@ -55,6 +63,18 @@ class ObjectParser(Parser):
         if not isinstance(data, dict):
             raise NotAnObject(type(data).__name__)
         return data
+
+
+class ApiWriteThrottle(BaseThrottle):
+    """The write limit (socialfabric.limits), counted after authentication so a token's writes
+    count against its member. A fresh counter per request: the instance is shared by threads."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        throttle = WriteThrottle()
+        if throttle.allow_request(request):
+            return True
+        request._sf_retry_after = throttle.retry_after()  # read by _http_error below
+        return False
 
 
 class SocialFabricAPI(NinjaAPI):
@@ -72,6 +92,7 @@ api = SocialFabricAPI(
     docs_url="/docs",
     auth=[token_auth, session_auth],
     parser=ObjectParser(),
+    throttle=[ApiWriteThrottle()],
 )
 
 
@@ -85,7 +106,17 @@ def _reply(request: HttpRequest, status: int, code: str, message: str, field: st
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _reply(request, exc.status, exc.code, exc.message, exc.field)
+    response = _reply(request, exc.status, exc.code, exc.message, exc.field)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Normally stopped earlier by its Content-Length (socialfabric.web.limits); this is the
+    # body that did not declare one.
+    return _domain_error(request, TooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
 
 
 @api.exception_handler(ValidationError)
@@ -115,6 +146,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, CsrfFailed):
         return _reply(request, 403, "csrf_failed", exc.message)
+    if isinstance(exc, Throttled):
+        return _domain_error(request, RateLimited(getattr(request, "_sf_retry_after", None) or exc.wait or 1))
     if isinstance(exc.__cause__, NotAnObject):
         return _reply(request, 422, "invalid", "The body must be a JSON object as documented.")
     if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):

@@ -1,6 +1,7 @@
 """Who is calling: a personal access token (Authorization: Bearer sf_...) or the web session.
 
-Token requests carry no ambient credentials, so they need no CSRF check. Session requests
+A token carries scopes: `read` allows GET and HEAD; every other method needs `write` (403
+"insufficient_scope"). Token requests carry no ambient credentials, so they need no CSRF check. Session requests
 do: an unsafe method over the session cookie must carry the CSRF token (X-CSRFToken header),
 as the web pages' htmx requests do.
 """
@@ -15,8 +16,16 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from socialfabric.errors import Forbidden
 from socialfabric.org import services as org
-from socialfabric.org.models import Member
+from socialfabric.org.models import AccessToken, Member, TokenScope
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def request_token(request: HttpRequest) -> AccessToken | None:
+    """The token this request was authenticated by, or None for the web session."""
+    return getattr(request, "sf_token", None)
 
 
 class CsrfFailed(HttpError):
@@ -37,10 +46,14 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Member:
-        member = org.authenticate_token(token)
-        if member is None:
-            raise AuthenticationError(401, "The token is unknown, revoked or its owner is inactive.")
-        return member
+        found = org.find_token(token)
+        if found is None:
+            raise AuthenticationError(401, "The token is unknown, revoked, expired or its owner is inactive.")
+        request.sf_token = found  # type: ignore[attr-defined]  # how this request was authenticated
+        if request.method not in SAFE_METHODS and not found.has_scope(TokenScope.WRITE):
+            raise Forbidden(f"This token has the scopes '{found.scopes}': {request.method} needs 'write'. "
+                            "Create a token with the write scope.", field=None, code="insufficient_scope")
+        return found.member
 
 
 class SessionAuth(APIKeyCookie):

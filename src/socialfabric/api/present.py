@@ -23,9 +23,10 @@ def unit_ref(u: Unit | None) -> dict | None:
     return None if u is None else {"slug": u.slug, "name": u.name}
 
 
-def member(m: Member) -> dict:
+def member(m: Member, *, structure: bool = True) -> dict:
+    """A member; without `structure` (an external viewer: access.sees_structure) no unit or level."""
     return {**member_ref(m), "stakeholder": m.stakeholder, "organisation": m.organisation,
-            "unit": unit_ref(m.unit), "level": m.level}
+            "unit": unit_ref(m.unit) if structure else None, "level": m.level if structure else None}
 
 
 def photo(m: Member) -> dict | None:
@@ -50,13 +51,13 @@ def community(c: Community, role: str | None) -> dict:
             "member_count": c.member_count, "created_at": c.created_at, "my_role": role}
 
 
-def membership(ms: Membership) -> dict:
-    return {"member": member(ms.member), "community": community_ref(ms.community), "role": ms.role,
+def membership(ms: Membership, *, structure: bool = True) -> dict:
+    return {"member": member(ms.member, structure=structure), "community": community_ref(ms.community), "role": ms.role,
             "joined_at": ms.joined_at}
 
 
-def join_request(r: JoinRequest) -> dict:
-    return {"id": r.id, "community": community_ref(r.community), "member": member(r.member),
+def join_request(r: JoinRequest, *, structure: bool = True) -> dict:
+    return {"id": r.id, "community": community_ref(r.community), "member": member(r.member, structure=structure),
             "message": r.message, "status": r.status, "created_at": r.created_at, "decided_at": r.decided_at}
 
 
@@ -102,8 +103,8 @@ def revision(r: PostRevision) -> dict:
 
 
 def token(t: AccessToken) -> dict:
-    return {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+    return {"id": t.id, "name": t.name, "prefix": t.prefix, "scopes": t.scope_list, "created_at": t.created_at,
+            "expires_at": t.expires_at, "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
 
 
 def page(items: list[dict], next_cursor: str | None) -> dict:

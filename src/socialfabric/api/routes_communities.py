@@ -31,6 +31,7 @@ from socialfabric.api.schemas import (
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community, Membership
 from socialfabric.org import services as org
+from socialfabric.org.models import Member
 from socialfabric.paging import keyset_page
 
 router = Router()
@@ -40,9 +41,9 @@ def _community(request: HttpRequest, c: Community) -> dict:
     return present.community(c, communities.roles_of(viewer(request), [c.id]).get(c.id))
 
 
-def _membership(ms: Membership, community: Community) -> dict:
+def _membership(ms: Membership, community: Community, me: Member) -> dict:
     ms.community = community
-    return present.membership(ms)
+    return present.membership(ms, structure=access.sees_structure(me))
 
 
 # --- communities --------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def join_community(request: HttpRequest, slug: Slug) -> Status:
     """Joining twice is a 409 conflict; closed communities need a request (403)."""
     me = viewer(request)
     c = access.get_visible_community(me, slug)
-    return Status(201, _membership(communities.join(me, c), c))
+    return Status(201, _membership(communities.join(me, c), c, me))
 
 
 @router.post("/communities/{slug}/leave", response={204: None, **ERRORS}, tags=["memberships"],
@@ -100,7 +101,7 @@ def request_to_join(request: HttpRequest, slug: Slug, payload: JoinRequestIn | N
     me = viewer(request)
     c = access.get_visible_community(me, slug)
     req = communities.request_to_join(me, c, payload.message if payload else "")
-    return Status(201, present.join_request(req))
+    return Status(201, present.join_request(req, structure=access.sees_structure(me)))
 
 
 @router.get("/communities/{slug}/requests", response=ok(JoinRequestPage), tags=["memberships"],
@@ -112,21 +113,26 @@ def list_requests(request: HttpRequest, slug: Slug, cursor: Cursor | None = None
     rows, nxt = keyset_page(communities.pending_requests(me, c).select_related("member__unit"), ("id",), cursor, limit)
     for r in rows:
         r.community = c
-    return present.page([present.join_request(r) for r in rows], nxt)
+    structure = access.sees_structure(me)
+    return present.page([present.join_request(r, structure=structure) for r in rows], nxt)
 
 
 @router.post("/requests/{request_id}/approve", response=ok(JoinRequestOut), tags=["memberships"],
              summary="Approve a request to join (moderators)")
 @transaction.atomic
 def approve_request(request: HttpRequest, request_id: Id) -> dict:
-    return present.join_request(communities.decide_request(viewer(request), request_id, approve=True))
+    me = viewer(request)
+    return present.join_request(communities.decide_request(me, request_id, approve=True),
+                                structure=access.sees_structure(me))
 
 
 @router.post("/requests/{request_id}/reject", response=ok(JoinRequestOut), tags=["memberships"],
              summary="Reject a request to join (moderators)")
 @transaction.atomic
 def reject_request(request: HttpRequest, request_id: Id) -> dict:
-    return present.join_request(communities.decide_request(viewer(request), request_id, approve=False))
+    me = viewer(request)
+    return present.join_request(communities.decide_request(me, request_id, approve=False),
+                                structure=access.sees_structure(me))
 
 
 @router.get("/communities/{slug}/members", response=ok(MembershipPage), tags=["memberships"],
@@ -137,7 +143,7 @@ def list_community_members(request: HttpRequest, slug: Slug, cursor: Cursor | No
     me = viewer(request)
     c = access.get_visible_community(me, slug)
     rows, nxt = keyset_page(communities.members_of(me, c).select_related("member__unit"), ("id",), cursor, limit)
-    return present.page([_membership(ms, c) for ms in rows], nxt)
+    return present.page([_membership(ms, c, me) for ms in rows], nxt)
 
 
 @router.post("/communities/{slug}/members", response=ok(MembershipOut, 201), tags=["memberships"],
@@ -147,7 +153,8 @@ def add_community_member(request: HttpRequest, slug: Slug, payload: AddMemberIn)
     me = viewer(request)
     c = access.get_visible_community(me, slug)
     access.require_moderator(me, c)  # before looking the person up: non-moderators learn nothing
-    return Status(201, _membership(communities.add_member(me, c, org.get_member(payload.handle), payload.role), c))
+    added = communities.add_member(me, c, org.get_member(payload.handle, me), payload.role)
+    return Status(201, _membership(added, c, me))
 
 
 @router.delete("/communities/{slug}/members/{handle}", response={204: None, **ERRORS}, tags=["memberships"],
@@ -156,7 +163,7 @@ def add_community_member(request: HttpRequest, slug: Slug, payload: AddMemberIn)
 def remove_member(request: HttpRequest, slug: Slug, handle: Handle) -> Status:
     me = viewer(request)
     c = access.get_visible_community(me, slug)
-    communities.remove_member(me, c, org.get_member(handle))
+    communities.remove_member(me, c, org.get_member(handle, me))
     return Status(204, None)
 
 
@@ -167,4 +174,4 @@ def set_member_role(request: HttpRequest, slug: Slug, handle: Handle, payload: R
     me = viewer(request)
     c = access.get_visible_community(me, slug)
     access.require_moderator(me, c)
-    return _membership(communities.set_role(me, c, org.get_member(handle), payload.role), c)
+    return _membership(communities.set_role(me, c, org.get_member(handle, me), payload.role), c, me)

@@ -4,7 +4,9 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Router, Status, UploadedFile
 
+from socialfabric import access
 from socialfabric.api import present
+from socialfabric.api.auth import request_token
 from socialfabric.api.common import ERRORS, ok, viewer
 from socialfabric.api.schemas import (
     Cursor,
@@ -38,10 +40,11 @@ router = Router()
 
 
 def _profile(viewer_: Member, m: Member) -> dict:
-    followers, following = org.follow_counts(m)
+    followers, following = org.follow_counts(m, viewer_)
+    structure = access.sees_structure(viewer_)  # the external boundary: no unit, level or manager
     return {
-        **present.member(m),
-        "manager": present.member_ref(m.manager if m.manager_id and m.manager.is_active else None),
+        **present.member(m, structure=structure),
+        "manager": present.member_ref(m.manager if structure and m.manager_id and m.manager.is_active else None),
         "followers": followers,
         "following": following,
         "followed_by_me": viewer_.id != m.id and org.is_following(viewer_, m),
@@ -51,8 +54,8 @@ def _profile(viewer_: Member, m: Member) -> dict:
     }
 
 
-def _follow(f: Follow, who: Member) -> dict:
-    return {"member": present.member(who), "since": f.created_at}
+def _follow(f: Follow, who: Member, structure: bool = True) -> dict:
+    return {"member": present.member(who, structure=structure), "since": f.created_at}
 
 
 # --- members ------------------------------------------------------------------------------
@@ -105,14 +108,17 @@ def list_members(request: HttpRequest, unit: Slug | None = None, stakeholder: St
                  q: SearchText | None = None, expertise: ExpertiseTag | None = None, cursor: Cursor | None = None,
                  limit: Limit | None = None) -> dict:
     """Active members by name; narrow by unit address, stakeholder kind, an expertise tag or a name/handle search."""
-    listed = org.directory(viewer(request), unit=unit, stakeholder=stakeholder, q=q, expertise=expertise)
+    me = viewer(request)
+    listed = org.directory(me, unit=unit, stakeholder=stakeholder, q=q, expertise=expertise)
     rows, nxt = keyset_page(listed, ("name", "id"), cursor, limit)
-    return present.page([present.member(m) for m in rows], nxt)
+    structure = access.sees_structure(me)
+    return present.page([present.member(m, structure=structure) for m in rows], nxt)
 
 
 @router.get("/members/{handle}", response=ok(ProfileOut), tags=["members"], summary="A member's profile")
 def get_member(request: HttpRequest, handle: Handle) -> dict:
-    return _profile(viewer(request), org.get_member(handle))
+    me = viewer(request)
+    return _profile(me, org.get_member(handle, me))
 
 
 # --- follows ------------------------------------------------------------------------------
@@ -121,15 +127,17 @@ def get_member(request: HttpRequest, handle: Handle) -> dict:
 @transaction.atomic
 def follow_member(request: HttpRequest, handle: Handle) -> Status:
     """Following someone twice is a 409 conflict."""
-    followed = org.get_member(handle)
-    return Status(201, _follow(org.follow(viewer(request), followed), followed))
+    me = viewer(request)
+    followed = org.get_member(handle, me)
+    return Status(201, _follow(org.follow(me, followed), followed, access.sees_structure(me)))
 
 
 @router.delete("/members/{handle}/follow", response={204: None, **ERRORS}, tags=["follows"],
                summary="Stop following a member")
 @transaction.atomic
 def unfollow_member(request: HttpRequest, handle: Handle) -> Status:
-    org.unfollow(viewer(request), org.get_member(handle))
+    me = viewer(request)
+    org.unfollow(me, org.get_member(handle, me))
     return Status(204, None)
 
 
@@ -137,30 +145,34 @@ def unfollow_member(request: HttpRequest, handle: Handle) -> Status:
             summary="Who follows a member")
 def list_followers(request: HttpRequest, handle: Handle, cursor: Cursor | None = None,
                    limit: Limit | None = None) -> dict:
-    rows, nxt = keyset_page(org.followers(org.get_member(handle)), ("-id",), cursor, limit)
-    return present.page([_follow(f, f.follower) for f in rows], nxt)
+    me = viewer(request)
+    rows, nxt = keyset_page(org.followers(org.get_member(handle, me), me), ("-id",), cursor, limit)
+    structure = access.sees_structure(me)
+    return present.page([_follow(f, f.follower, structure) for f in rows], nxt)
 
 
 @router.get("/members/{handle}/following", response=ok(FollowPage), tags=["follows"],
             summary="Whom a member follows")
 def list_following(request: HttpRequest, handle: Handle, cursor: Cursor | None = None,
                    limit: Limit | None = None) -> dict:
-    rows, nxt = keyset_page(org.following(org.get_member(handle)), ("-id",), cursor, limit)
-    return present.page([_follow(f, f.followed) for f in rows], nxt)
+    me = viewer(request)
+    rows, nxt = keyset_page(org.following(org.get_member(handle, me), me), ("-id",), cursor, limit)
+    structure = access.sees_structure(me)
+    return present.page([_follow(f, f.followed, structure) for f in rows], nxt)
 
 
 # --- units --------------------------------------------------------------------------------
 
 @router.get("/units", response=ok(UnitPage), tags=["units"], summary="The organisation's units")
 def list_units(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
-    """Units by name; `parent` gives the tree."""
-    rows, nxt = keyset_page(org.units(), ("name", "id"), cursor, limit)
+    """Units by name; `parent` gives the tree. Empty for external members (the external boundary)."""
+    rows, nxt = keyset_page(org.units(viewer(request)), ("name", "id"), cursor, limit)
     return present.page([present.unit(u) for u in rows], nxt)
 
 
 @router.get("/units/{slug}", response=ok(UnitDetailOut), tags=["units"], summary="A unit")
 def get_unit(request: HttpRequest, slug: Slug) -> dict:
-    u = org.get_unit(slug)
+    u = org.get_unit(slug, viewer(request))  # 404 for external members, like an unknown unit
     return {**present.unit(u), "children": [present.unit_ref(c) for c in u.children.order_by("name", "id")],
             "member_count": org.directory(viewer(request), unit=u.slug).count()}
 
@@ -171,8 +183,13 @@ def get_unit(request: HttpRequest, slug: Slug) -> dict:
              summary="Create a personal access token")
 @transaction.atomic
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
-    """The token is in this response only; store it now. Send it as `Authorization: Bearer <token>`."""
-    token, plain = org.create_token(viewer(request), payload.name)
+    """The token is in this response only; store it now. Send it as `Authorization: Bearer <token>`.
+
+    Only over a signed-in session: a request authenticated by a token gets 403 (a token makes
+    no tokens). `scopes`: `["read"]` or `["read", "write"]` (the default; write includes read).
+    `expires_in_days`: 1 to 3650, default 90; `null` for a token that never expires."""
+    token, plain = org.create_token(viewer(request), payload.name, scopes=payload.scopes,
+                                    expires_in_days=payload.expires_in_days, by_token=request_token(request))
     return Status(201, {**present.token(token), "token": plain})
 
 

@@ -157,12 +157,14 @@ def community_feed(request: HttpRequest, slug: Slug, cursor: Cursor | None = Non
 def member_feed(request: HttpRequest, handle: Handle, cursor: Cursor | None = None,
                 limit: Limit | None = None) -> dict:
     """Only threads in communities I may read."""
-    return present.feed(feed.profile_feed(viewer(request), org.get_member(handle), cursor, limit))
+    me = viewer(request)
+    return present.feed(feed.profile_feed(me, org.get_member(handle, me), cursor, limit))
 
 
 @router.get("/units/{slug}/feed", response=ok(FeedOut), tags=["feeds"], summary="Threads by a unit's members")
 def unit_feed(request: HttpRequest, slug: Slug, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
-    return present.feed(feed.unit_feed(viewer(request), org.get_unit(slug), cursor, limit))
+    me = viewer(request)
+    return present.feed(feed.unit_feed(me, org.get_unit(slug, me), cursor, limit))
 
 
 @router.get("/topics/{name}/feed", response=ok(FeedOut), tags=["feeds"], summary="Threads tagged #name")

@@ -17,6 +17,7 @@ from pydantic import AfterValidator
 from socialfabric.communities.models import Audience, Role, Visibility
 from socialfabric.conversations.models import ROOT_KINDS, ReactionKind
 from socialfabric.insights.models import ReportStatus, Window
+from socialfabric.org.models import TokenScope
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
 from socialfabric.paging import MAX_CURSOR_CHARS, MAX_ID
 
@@ -303,13 +304,18 @@ class AnswerIn(Schema):
 
 class TokenIn(Schema):
     name: Text
+    scopes: list[TokenScope] = Field(["read", "write"], min_length=1, max_length=2,
+                                     description="read: GET and HEAD only; write: every method (includes read)")
+    expires_in_days: int | None = Field(90, ge=1, le=3650, description="Days until it stops working; null: never")
 
 
 class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scopes: list[TokenScope]
     created_at: datetime
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 

@@ -108,9 +108,8 @@ def leave(member: Member, community: Community) -> None:
         if not access.can_see_community(member, community):
             raise NotFound("No such community.", field="community")
         raise Conflict("Not a member of this community.", field="community")
-    if membership.role == Role.OWNER and not Membership.objects.filter(
-            community=community, role=Role.OWNER).exclude(id=membership.id).exists():
-        raise Conflict("The last owner cannot leave: make someone else owner first.", field="community")
+    if membership.role == Role.OWNER and not _another_owner(community, membership):
+        raise Conflict(f"You are the last owner of this community: {HAND_OVER}.", field="community")
     membership.delete()
     Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
     activity.record(Verb.LEAVE, member, object_type=ObjectType.COMMUNITY, object_id=community.id,
@@ -174,11 +173,24 @@ def decide_request(moderator: Member, request_id: int, *, approve: bool) -> Join
     return req
 
 
+HAND_OVER = "hand ownership to someone first"
+
+
+def _another_owner(community: Community, membership: Membership) -> bool:
+    """Whether someone besides `membership` owns the community. The owners' rows are locked
+    (PostgreSQL) so that two owners stepping down at once cannot leave none; SQLite's one
+    writer serialises the acts anyway."""
+    owners = Membership.objects.select_for_update().filter(community=community, role=Role.OWNER)
+    return any(o.id != membership.id for o in owners)
+
+
 @transaction.atomic
 def add_member(moderator: Member, community: Community, member: Member, role: object = "member") -> Membership:
-    """A moderator adds someone directly (the only way into a secret community)."""
+    """A moderator adds someone directly (the only way into a secret community); only an owner
+    adds someone as a moderator or an owner."""
     access.require_moderator(moderator, community)
     role = _choice(role, Role, "role")
+    access.require_may_add_with_role(moderator, community, role)
     if not community.admits(member.stakeholder):
         raise Forbidden("This community's audience does not include that member's stakeholder kind.", field="member")
     membership = _add(community, member, role)
@@ -189,14 +201,16 @@ def add_member(moderator: Member, community: Community, member: Member, role: ob
 
 @transaction.atomic
 def set_role(moderator: Member, community: Community, member: Member, role: object) -> Membership:
+    """Only owners (and staff) grant or take away the moderator and owner roles; the last owner
+    keeps theirs until someone else is owner."""
     access.require_moderator(moderator, community)
     role = _choice(role, Role, "role")
     membership = Membership.objects.filter(community=community, member=member).first()
     if membership is None:
         raise NotFound("That person is not a member of this community.", field="member")
-    if membership.role == Role.OWNER and role != Role.OWNER and not Membership.objects.filter(
-            community=community, role=Role.OWNER).exclude(id=membership.id).exists():
-        raise Conflict("A community keeps at least one owner.", field="role")
+    access.require_may_set_role(moderator, community, membership.role, role)
+    if membership.role == Role.OWNER and role != Role.OWNER and not _another_owner(community, membership):
+        raise Conflict(f"A community keeps at least one owner: {HAND_OVER}.", field="role")
     if membership.role == role:
         return membership
     activity.record(Verb.SET_ROLE, moderator, object_type=ObjectType.COMMUNITY, object_id=community.id,
@@ -209,17 +223,15 @@ def set_role(moderator: Member, community: Community, member: Member, role: obje
 
 @transaction.atomic
 def remove_member(moderator: Member, community: Community, member: Member) -> None:
-    """A moderator removes someone; owners are removed only by other owners, and one always stays."""
+    """A moderator removes a plain member; moderators and owners are removed only by owners (or
+    staff), and one owner always stays."""
     access.require_moderator(moderator, community)
     membership = Membership.objects.filter(community=community, member=member).first()
     if membership is None:
         raise NotFound("That person is not a member of this community.", field="member")
-    if membership.role == Role.OWNER:
-        if not moderator.is_staff and Membership.objects.filter(
-                community=community, member=moderator, role=Role.OWNER).first() is None:
-            raise Forbidden("Only an owner removes another owner.", field="member")
-        if not Membership.objects.filter(community=community, role=Role.OWNER).exclude(id=membership.id).exists():
-            raise Conflict("A community keeps at least one owner.", field="member")
+    access.require_may_remove_member(moderator, community, membership.role)
+    if membership.role == Role.OWNER and not _another_owner(community, membership):
+        raise Conflict(f"A community keeps at least one owner: {HAND_OVER}.", field="member")
     membership.delete()
     Community.objects.filter(id=community.id).update(member_count=F("member_count") - 1)
     activity.record(Verb.REMOVE_MEMBER, moderator, object_type=ObjectType.COMMUNITY, object_id=community.id,

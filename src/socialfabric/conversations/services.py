@@ -59,10 +59,20 @@ def clean_title(title: object) -> str:
 
 
 def _prepare(body: str) -> tuple[str, list[Member], set[str]]:
-    """The body's HTML, the members it mentions and the topic names it carries."""
+    """The body's HTML, the members it mentions and the topic names it carries. A body may name
+    at most SOCIALFABRIC_MAX_MENTIONS distinct @handles and SOCIALFABRIC_MAX_TOPICS #topics (README,
+    Limits): more would notify a crowd, inflate the insights and hold the write lock."""
     handles = find_mentions(body)
+    limit = settings.SOCIALFABRIC_MAX_MENTIONS
+    if len(handles) > limit:
+        raise InvalidInput(f"The body mentions {len(handles)} people; a post may mention at most {limit}.",
+                           field="body")
+    limit, topic_names = settings.SOCIALFABRIC_MAX_TOPICS, find_topics(body)
+    if len(topic_names) > limit:
+        raise InvalidInput(f"The body has {len(topic_names)} #topics; a post may have at most {limit}.",
+                           field="body")
     mentioned = list(Member.objects.filter(handle__in=handles, is_active=True).only("id", "handle")) if handles else []
-    return render(body, {m.handle.lower() for m in mentioned}), mentioned, find_topics(body)
+    return render(body, {m.handle.lower() for m in mentioned}), mentioned, set(topic_names)
 
 
 def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: Member, new: bool) -> None:

@@ -235,11 +235,14 @@ def community_feed(member: Member, community: Community, cursor: str | None = No
 
 
 def profile_feed(viewer: Member, author: Member, cursor: str | None = None, limit: object = None) -> FeedPage:
+    if viewer.is_authenticated:  # the external boundary: NotFound like no such member (anonymous: nothing)
+        access.require_visible_member(viewer, author)
     readable, params = access.readable_posts_sql(viewer)
     return page(viewer, f"p.author_id = %s AND {_LIVE} AND {readable}", [author.id, *params], cursor, limit)
 
 
 def unit_feed(viewer: Member, unit: Unit, cursor: str | None = None, limit: object = None) -> FeedPage:
+    access.require_sees_structure(viewer)  # external members: NotFound like no such unit
     readable, params = access.readable_posts_sql(viewer)
     return page(viewer, f"a.unit_id = %s AND {_LIVE} AND {readable}", [unit.id, *params], cursor, limit)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
 
-__all__ = ["EXTERNAL_KINDS", "AccessToken", "Expertise", "Follow", "Member", "Stakeholder", "Unit"]
+__all__ = ["EXTERNAL_KINDS", "AccessToken", "Expertise", "Follow", "Member", "Stakeholder", "TokenScope", "Unit"]
 
 # Profile limits (the services check them; the columns are sized to match).
 MAX_NAME_CHARS = 150
@@ -131,16 +131,46 @@ class Expertise(models.Model):
         return self.name
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do: `read` for GET/HEAD, `write` for every other method (write includes read)."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
 class AccessToken(models.Model):
-    """A personal access token for the API. Only a SHA-256 digest is stored."""
+    """A personal access token for the API. Only a SHA-256 digest is stored.
+
+    `scopes` holds the granted scopes separated by spaces ("read" or "read write"); a token
+    stops working at `expires_at` (None: never)."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
     digest = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(max_length=40, default="read write", help_text="Granted scopes, space separated")
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Stops working then; empty: never")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days until it expires (None: never; 0 once expired or within the last day)."""
+        if self.expires_at is None:
+            return None
+        return max(0, (self.expires_at - timezone.now()).days)

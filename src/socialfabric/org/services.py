@@ -6,6 +6,7 @@ import enum
 import hashlib
 import secrets
 import unicodedata
+from datetime import timedelta
 from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from socialfabric.org.models import (
     Follow,
     Member,
     Stakeholder,
+    TokenScope,
     Unit,
 )
 from socialfabric.validation import check_label, check_storable, is_storable, parse_id
@@ -34,7 +36,9 @@ from socialfabric.validation import check_label, check_storable, is_storable, pa
 TOKEN_PREFIX = "sf_"
 
 
-def get_member(handle_or_id: str | int) -> Member:
+def get_member(handle_or_id: str | int, viewer: Member | None = None) -> Member:
+    """An active member by handle or id. Given a viewer, a member the viewer may not see (the
+    external boundary, access.visible_members) is NotFound exactly like an unknown handle."""
     if isinstance(handle_or_id, int) and not isinstance(handle_or_id, bool):
         lookup: dict = {"id": parse_id(handle_or_id, field="member", message="No such member.")}
     elif isinstance(handle_or_id, str) and is_storable(handle_or_id):
@@ -42,7 +46,7 @@ def get_member(handle_or_id: str | int) -> Member:
     else:
         raise NotFound("No such member.", field="member")
     member = Member.objects.select_related("unit", "manager").filter(is_active=True, **lookup).first()
-    if member is None:
+    if member is None or (viewer is not None and not access.can_see_member(viewer, member)):
         raise NotFound("No such member.", field="member")
     return member
 
@@ -199,6 +203,7 @@ def photo_file(viewer: Member, handle: object, size: object, key: object) -> Bin
 def follow(follower: Member, followed: Member) -> Follow:
     if follower.id == followed.id:
         raise InvalidInput("You cannot follow yourself.", field="member")
+    access.require_visible_member(follower, followed)
     try:
         with transaction.atomic():
             f = Follow.objects.create(follower=follower, followed=followed)
@@ -221,29 +226,88 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_EXPIRY_CHOICES = (30, 90, 365, None)  # what the web form offers; None: never expires
+TOKEN_MAX_DAYS = 3650
+
+
+def _token_scopes(scopes: object) -> str:
+    """Scopes as stored: "read" or "read write" (write includes read: a writer reads its answers)."""
+    if isinstance(scopes, str):
+        scopes = scopes.replace(",", " ").split()
+    if not isinstance(scopes, list | tuple | set) or not scopes or not all(isinstance(s, str) for s in scopes):
+        raise InvalidInput("Choose the token's scopes: read, or read and write.", field="scopes")
+    unknown = sorted(set(scopes) - set(TokenScope.values))
+    if unknown:
+        raise InvalidInput(f"Unknown scope '{unknown[0]}': the scopes are read and write.", field="scopes")
+    return "read write" if TokenScope.WRITE in scopes else "read"
+
+
+def _token_expiry(expires_in_days: object, now):
+    if expires_in_days is None:
+        return None
+    if isinstance(expires_in_days, str) and expires_in_days.strip().isdigit():
+        expires_in_days = int(expires_in_days)
+    if (not isinstance(expires_in_days, int) or isinstance(expires_in_days, bool)
+            or not 1 <= expires_in_days <= TOKEN_MAX_DAYS):
+        raise InvalidInput(f"A token expires in 1 to {TOKEN_MAX_DAYS} days, or never.", field="expires_in_days")
+    return now + timedelta(days=expires_in_days)
+
+
 @transaction.atomic
-def create_token(member: Member, name: object) -> tuple[AccessToken, str]:
-    """A new token; the plain text is returned once and never stored."""
+def create_token(member: Member, name: object, *, scopes: object = ("read", "write"),
+                 expires_in_days: object = TOKEN_DEFAULT_DAYS,
+                 by_token: AccessToken | None = None) -> tuple[AccessToken, str]:
+    """A new token; the plain text is returned once and never stored.
+
+    Tokens are made from an interactive session only: a caller authenticated by a token
+    (`by_token`) is refused, so a leaked token cannot mint others that outlive its revocation.
+    It expires in `expires_in_days` (default 90; None: never)."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise InvalidInput("Name the token (1 to 100 characters).", field="name")
     check_storable(name, "name")
+    scopes = _token_scopes(scopes)
+    now = timezone.now()
+    expires_at = _token_expiry(expires_in_days, now)
+    access.require_may_create_token(member, by_token)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = AccessToken.objects.create(member=member, name=name.strip(), prefix=plain[:10], digest=_digest(plain))
+    token = AccessToken.objects.create(member=member, name=name.strip(), prefix=plain[:10], digest=_digest(plain),
+                                       scopes=scopes, created_at=now, expires_at=expires_at)
     activity.record(Verb.CREATE_TOKEN, member, object_type=ObjectType.TOKEN, object_id=token.id,
-                    details={"name": token.name, "prefix": token.prefix})
+                    details={"name": token.name, "prefix": token.prefix, "scopes": scopes,
+                             "expires_at": expires_at.isoformat() if expires_at else None}, at=now)
     return token, plain
 
 
-def authenticate_token(plain: str) -> Member | None:
-    if not plain or not plain.startswith(TOKEN_PREFIX):
-        return None
-    token = AccessToken.objects.select_related("member").filter(digest=_digest(plain), revoked_at__isnull=True).first()
-    if token is None or not token.member.is_active:
+def find_token(plain: str) -> AccessToken | None:
+    """The live token for this plain text (with its member), or None: unknown, revoked,
+    expired, or its owner is inactive. Marks its last use (at most once a minute)."""
+    if not plain or not isinstance(plain, str) or not plain.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
+    token = (AccessToken.objects.select_related("member")
+             .filter(digest=_digest(plain), revoked_at__isnull=True)
+             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).first())
+    if token is None or not token.member.is_active:
+        return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         AccessToken.objects.filter(id=token.id).update(last_used_at=now)
-    return token.member
+    return token
+
+
+def authenticate_token(plain: str) -> Member | None:
+    token = find_token(plain)
+    return None if token is None else token.member
+
+
+def _revoke(actor: Member, token: AccessToken, **details: object) -> AccessToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        activity.record(Verb.REVOKE_TOKEN, actor, object_type=ObjectType.TOKEN, object_id=token.id,
+                        target=None if token.member_id == actor.id else token.member,
+                        details={"name": token.name, "prefix": token.prefix, **details}, at=token.revoked_at)
+    return token
 
 
 @transaction.atomic
@@ -252,12 +316,20 @@ def revoke_token(member: Member, token_id: int) -> AccessToken:
     token = AccessToken.objects.filter(id=token_id, member=member).first()
     if token is None:
         raise NotFound("No such token.", field="token")
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        activity.record(Verb.REVOKE_TOKEN, member, object_type=ObjectType.TOKEN, object_id=token.id,
-                        details={"name": token.name, "prefix": token.prefix}, at=token.revoked_at)
-    return token
+    return _revoke(member, token)
+
+
+@transaction.atomic
+def revoke_token_as_admin(admin: Member, token_id: object) -> AccessToken:
+    """Staff force a member's token off (a leaked or forgotten one); it stops working at once.
+    Recorded as REVOKE_TOKEN by the admin, towards the owner, with {"by_admin": true}."""
+    access.require_administers_people(admin)
+    token_id = parse_id(token_id, field="token", message="No such token.")
+    token = AccessToken.objects.select_related("member").filter(id=token_id).first()
+    if token is None:
+        raise NotFound("No such token.", field="token")
+    access.require_may_revoke_tokens_of(admin, token.member)
+    return _revoke(admin, token, by_admin=True)
 
 
 @transaction.atomic
@@ -452,6 +524,8 @@ def directory(viewer: Member, *, unit: object = None, stakeholder: object = None
     and a name or handle search."""
     qs = Member.objects.visible_to(viewer).select_related("unit")
     if unit not in (None, ""):
+        if not access.sees_structure(viewer):  # whatever the unit: no oracle of the unit tree
+            raise InvalidInput("Filtering by unit is for employees.", field="unit")
         if not isinstance(unit, str) or not is_storable(unit):
             raise InvalidInput("The unit must be a unit's address.", field="unit")
         qs = qs.filter(unit__slug=unit)
@@ -553,12 +627,16 @@ def members_with_email(email: str) -> list[Member]:
     return list(Member.objects.filter(is_active=True, email__iexact=email.strip()).exclude(email=""))
 
 
-def followers(member: Member) -> QuerySet[Follow]:
-    return Follow.objects.filter(followed=member, follower__is_active=True).select_related("follower__unit")
+def followers(member: Member, viewer: Member | None = None) -> QuerySet[Follow]:
+    """Who follows `member`; given a viewer, only the followers the viewer may see."""
+    qs = Follow.objects.filter(followed=member, follower__is_active=True).select_related("follower__unit")
+    return qs if viewer is None else qs.filter(follower__in=Member.objects.visible_to(viewer))
 
 
-def following(member: Member) -> QuerySet[Follow]:
-    return Follow.objects.filter(follower=member, followed__is_active=True).select_related("followed__unit")
+def following(member: Member, viewer: Member | None = None) -> QuerySet[Follow]:
+    """Whom `member` follows; given a viewer, only the members the viewer may see."""
+    qs = Follow.objects.filter(follower=member, followed__is_active=True).select_related("followed__unit")
+    return qs if viewer is None else qs.filter(followed__in=Member.objects.visible_to(viewer))
 
 
 def is_following(follower: Member, followed: Member) -> bool:
@@ -569,11 +647,23 @@ def tokens(member: Member) -> QuerySet[AccessToken]:
     return AccessToken.objects.filter(member=member)
 
 
-def units() -> QuerySet[Unit]:
+def staff_tokens(admin: Member, member: Member) -> QuerySet[AccessToken]:
+    """A member's tokens, newest first, for the staff person page."""
+    access.require_administers_people(admin)
+    return AccessToken.objects.filter(member=member).order_by("-created_at", "-id")
+
+
+def units(viewer: Member | None = None) -> QuerySet[Unit]:
+    """The unit tree; none of it for a viewer who may not see the company's structure."""
+    if viewer is not None and not access.sees_structure(viewer):
+        return Unit.objects.none()
     return Unit.objects.select_related("parent")
 
 
-def get_unit(slug: object) -> Unit:
+def get_unit(slug: object, viewer: Member | None = None) -> Unit:
+    """A unit by slug; NotFound (like an unknown slug) for a viewer who may not see the structure."""
+    if viewer is not None:
+        access.require_sees_structure(viewer)
     unit = None
     if isinstance(slug, str) and is_storable(slug):
         unit = Unit.objects.select_related("parent").filter(slug=slug).first()
@@ -582,9 +672,10 @@ def get_unit(slug: object) -> Unit:
     return unit
 
 
-def follow_counts(member: Member) -> tuple[int, int]:
-    """(followers, following), counting active members only, as the lists above show them."""
-    return followers(member).count(), following(member).count()
+def follow_counts(member: Member, viewer: Member | None = None) -> tuple[int, int]:
+    """(followers, following), counting active members only (given a viewer, those the viewer
+    may see), as the lists above show them."""
+    return followers(member, viewer).count(), following(member, viewer).count()
 
 
 def reports_of(member: Member) -> QuerySet[Member]:

@@ -16,6 +16,7 @@ apps load (socialfabric.sqlite.install), before the first connection.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "mozilla_django_oidc",
+    "axes",  # sign-in throttling and lockout (its own tables: failures per handle and address)
     "ninja",  # serves the API docs page's assets locally, no CDN
     "socialfabric.org",
     "socialfabric.activity",
@@ -67,12 +69,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "socialfabric.web.limits.LimitsMiddleware",  # 413 for oversized bodies, 429 for too many web writes
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "socialfabric.web.middleware.DatabaseBusyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out sign-in
 ]
 
 ROOT_URLCONF = "socialfabric.urls"
@@ -121,12 +125,49 @@ OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = "openid email"
 OIDC_CREATE_USER = False  # only members the organisation knows
 LOGIN_REDIRECT_URL_FAILURE = "/signin/?sso=failed"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "socialfabric.org.oidc.MemberBackend"]
+# django-axes' backend first: it refuses a locked-out handle+address before any password is checked.
+AUTHENTICATION_BACKENDS = ["socialfabric.limits.SignInLockoutBackend", "django.contrib.auth.backends.ModelBackend",
+                           "socialfabric.org.oidc.MemberBackend"]
 LOGIN_URL = "/signin/"
 LOGIN_REDIRECT_URL = "/"
+# Django's four validators: not like the member's handle/name/e-mail, at least 12 characters,
+# not one of the 20,000 most common passwords, not all digits (README, Limits).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("handle", "name", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Abuse limits (README, Limits; docs/security.md).
+# Sign-in: django-axes counts failed sign-ins per handle *and* address in the database (so the
+# count is shared by every server process); after AXES_FAILURE_LIMIT failures that pair is
+# refused for SOCIALFABRIC_SIGNIN_LOCKOUT_MINUTES, then may try again; a success clears it.
+# Other addresses and other handles are unaffected, so an attacker cannot lock a member out
+# from everywhere. Single sign-on, password reset and API tokens do not go through it.
+AXES_ENABLED = _bool("SOCIALFABRIC_SIGNIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("SOCIALFABRIC_SIGNIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("SOCIALFABRIC_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # what the sign-in form and authenticate() call the handle
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "socialfabric.web.views.account.locked_out"
+AXES_CLIENT_IP_CALLABLE = "socialfabric.limits.client_ip"
+AXES_VERBOSE = False
+# Writes: every unsafe request (web form posts and htmx actions, API POST/PUT/PATCH/DELETE) is
+# counted per member (per address when signed out) over a sliding minute; past the limit the
+# answer is 429 with Retry-After. "0" switches the limit off. The count lives in the "limits"
+# cache: Redis when REDIS_URL is set (shared by every process and host), otherwise each server
+# process's memory (the limit then holds per process: with N processes a member may make up to
+# N times as many writes; the sign-in lockout above is in the database either way).
+SOCIALFABRIC_WRITE_RATE = os.environ.get("SOCIALFABRIC_WRITE_RATE", "120/min")
+# Bodies larger than this (bytes, without uploaded files) answer 413; a multipart upload may add
+# one photo of SOCIALFABRIC_PHOTO_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SOCIALFABRIC_MAX_REQUEST_BYTES", str(1024 * 1024)))
+# Per post, reply or edit: distinct @mentions and #topics it may carry.
+SOCIALFABRIC_MAX_MENTIONS = int(os.environ.get("SOCIALFABRIC_MAX_MENTIONS", "20"))
+SOCIALFABRIC_MAX_TOPICS = int(os.environ.get("SOCIALFABRIC_MAX_TOPICS", "10"))
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -171,6 +212,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Limits documented in README: bodies are Markdown source.
+# The external boundary (docs/security.md): false keeps external members to the people they
+# share a readable community with and their own organisation; true opens the whole directory
+# to them (never the units, levels and reporting lines).
+SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY = _bool("SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY", False)
 SOCIALFABRIC_MAX_BODY_CHARS = int(os.environ.get("SOCIALFABRIC_MAX_BODY_CHARS", "10000"))
 SOCIALFABRIC_MAX_TITLE_CHARS = 200
 SOCIALFABRIC_PAGE_SIZE = 20
@@ -287,6 +332,15 @@ def _tasks(choice: str, redis_url: str) -> dict:
 
 
 globals().update(_tasks(os.environ.get("SOCIALFABRIC_TASKS", ""), os.environ.get("REDIS_URL", "")))
+
+# The "limits" cache keeps the write counts (SOCIALFABRIC_WRITE_RATE above).
+_LIMITS_REDIS = globals()["REDIS_URL"]  # set by _tasks just above
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url(_LIMITS_REDIS),
+                "KEY_PREFIX": "sf-limits"} if _LIMITS_REDIS else
+               {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sf-limits"}),
+}
 
 # The scheduled refresh: every N hours (0: only on request), over the last N days.
 SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = float(os.environ.get("SOCIALFABRIC_INSIGHTS_REFRESH_HOURS", "24"))

@@ -59,6 +59,8 @@ urlpatterns = [
     path("staff/people/<str:handle>/reactivate/", staff.person_reactivate, name="staff_reactivate"),
     path("staff/people/<str:handle>/role/", staff.person_role, name="staff_role"),
     path("staff/people/<str:handle>/password-link/", staff.person_password_link, name="staff_password_link"),
+    path("staff/people/<str:handle>/tokens/<str:token_id>/revoke/", staff.person_token_revoke,
+         name="staff_token_revoke"),
     path("staff/invitations/", staff.invitation_list, name="staff_invitations"),
     path("staff/invitations/<str:invitation_id>/resend/", staff.invitation_resend, name="staff_invitation_resend"),
     path("staff/invitations/<str:invitation_id>/revoke/", staff.invitation_revoke, name="staff_invitation_revoke"),

@@ -36,6 +36,30 @@ class SignInView(auth_views.LoginView):
         return response
 
 
+def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
+               credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer once a handle has failed too often from this address
+    (settings.AXES_LOCKOUT_CALLABLE): the sign-in page again, saying so, with 429 and Retry-After."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    wait = f"in {minutes} minute{'s' if minutes != 1 else ''}" if minutes else "later"
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "form": SignInForm(request, initial={"username": username}),
+        "next": request.POST.get("next", "") or request.GET.get("next", ""),
+        "locked_message": (f"Too many failed sign-ins for this handle from your address: sign-in is paused. "
+                           f"Try again {wait}, or reset your password by e-mail."),
+    }
+    if oidc.enabled():
+        context["sso_name"] = settings.SOCIALFABRIC_OIDC_NAME
+    response = render(request, "socialfabric/signin.html", context, status=429)
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
+
+
 class SignOutView(auth_views.LogoutView):
     next_page = "/signin/"
 
@@ -86,13 +110,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @member_view
 def tokens(request: HttpRequest) -> HttpResponse:
-    member, ctx, status = request.user, {"nav": "settings"}, 200
+    member, status = request.user, 200
+    ctx: dict = {"nav": "settings", "scope": "read write", "expiry": str(org.TOKEN_DEFAULT_DAYS),
+                 "expiry_choices": [(str(d) if d else "never", f"{d} days" if d else "Never")
+                                    for d in org.TOKEN_EXPIRY_CHOICES]}
     if request.method == "POST":
+        scope = request.POST.get("scope") or "read write"
+        expiry = request.POST.get("expiry") or str(org.TOKEN_DEFAULT_DAYS)
         try:
-            token, plain = org.create_token(member, request.POST.get("name", ""))
+            token, plain = org.create_token(member, request.POST.get("name", ""), scopes=scope,
+                                            expires_in_days=None if expiry == "never" else expiry)
             ctx.update(new_token=token, plain=plain)
         except DomainError as err:
-            ctx.update(error=err, name=request.POST.get("name", ""))
+            ctx.update(error=err, name=request.POST.get("name", ""), scope=scope, expiry=expiry)
             status = err.status
     ctx["tokens"] = org.tokens(member)
     response = render(request, "socialfabric/tokens.html", ctx, status=status)

@@ -72,6 +72,7 @@ def _community_page(request: HttpRequest, c: Community, *, status: int = 200,
     can_post = access.can_post(member, c)
     ctx: dict[str, Any] = {
         "nav": "communities", "community": c, "is_member": access.is_member(member, c), "moderates": moderates,
+        "manages_roles": moderates and access.can_manage_roles(member, c),
         "can_read": access.can_read_community(member, c), "can_post": can_post,
         "admits_me": c.admits(member.stakeholder),
         "kinds": [k for k in ROOT_KIND_CHOICES if access.can_post(member, c, k[0])],
@@ -156,7 +157,7 @@ def community_add_member(request: HttpRequest, slug: str) -> HttpResponse:
         handle = request.POST.get("handle", "").strip().lstrip("@")
         if not handle:
             raise InvalidInput("Enter the handle of the person to add.", field="handle")
-        person = org.get_member(handle)
+        person = org.get_member(handle, request.user)
         communities_svc.add_member(request.user, c, person, request.POST.get("role", "member"))
         return f"{person.name} is now a member."
     return _community_action(request, slug, act)

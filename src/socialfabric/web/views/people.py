@@ -22,6 +22,9 @@ UNIT_ROSTER_SIZE = 50
 @member_view
 def people(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
+    structure = access.sees_structure(request.user)
+    if not structure:  # external members never filter by unit nor see the unit list
+        del form.fields["unit"]
     if form.is_bound and not form.is_valid():
         # An unknown unit or kind in the address: say so rather than silently show everyone.
         first = next(iter(form.errors.items()))
@@ -35,22 +38,23 @@ def people(request: HttpRequest) -> HttpResponse:
     query.pop("cursor", None)
     return render(request, "socialfabric/people.html",
                   {"nav": "people", "form": form, "people": found, "next_cursor": next_cursor,
-                   "query": query.urlencode(), "filtered": bool(query)})
+                   "query": query.urlencode(), "filtered": bool(query), "structure": structure})
 
 
 @member_view
 def person(request: HttpRequest, handle: str) -> HttpResponse:
     viewer = request.user
-    member = org.get_member(handle)
-    access.require_visible_member(viewer, member)
-    followers, follows = org.follow_counts(member)
+    member = org.get_member(handle, viewer)  # NotFound for someone beyond the external boundary
+    structure = access.sees_structure(viewer)
+    followers, follows = org.follow_counts(member, viewer)
     ctx = {
         "nav": "people", "person": member, "is_me": member.id == viewer.id,
         "administers": access.can_administer_people(viewer),
         "may_deactivate": member.is_active and access.can_deactivate(viewer, member),
         "following": org.is_following(viewer, member),
         "followers": followers, "follows": follows,
-        "reports": org.reports_of(member),
+        "structure": structure,
+        "reports": org.reports_of(member) if structure else [],
         "expertise": org.expertise_of(member),
         "their_communities": org.communities_of(viewer, member),
         **feed_context(feed.profile_feed(viewer, member, cursor_of(request))),
@@ -61,7 +65,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
 @member_view
 @post_only
 def person_follow(request: HttpRequest, handle: str) -> HttpResponse:
-    member = org.get_member(handle)
+    member = org.get_member(handle, request.user)
     org.follow(request.user, member)
     messages.success(request, f"You follow {member.name}: their posts in communities you can read "
                               "come to your home feed.")
@@ -71,7 +75,7 @@ def person_follow(request: HttpRequest, handle: str) -> HttpResponse:
 @member_view
 @post_only
 def person_unfollow(request: HttpRequest, handle: str) -> HttpResponse:
-    member = org.get_member(handle)
+    member = org.get_member(handle, request.user)
     org.unfollow(request.user, member)
     messages.success(request, f"You no longer follow {member.name}.")
     return redirect("web:person", handle=member.handle)
@@ -109,7 +113,7 @@ def person_photo(request: HttpRequest, handle: str, size: int, key: str) -> Http
 
 @member_view
 def unit(request: HttpRequest, slug: str) -> HttpResponse:
-    found = org.get_unit(slug)
+    found = org.get_unit(slug, request.user)  # NotFound for external members, like an unknown unit
     roster, headcount = org.unit_members(found, first=UNIT_ROSTER_SIZE)
     ctx = {"nav": "people", "unit": found, "people": roster, "people_count": headcount,
            "children": org.unit_children(found),

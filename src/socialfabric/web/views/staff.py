@@ -1,5 +1,5 @@
 """The staff area: find any account and act on it (deactivate, reactivate, roles, set-password
-links), follow invitations (resend, withdraw), see communities. Staff only; every act is a
+links, revoke API tokens), follow invitations (resend, withdraw), see communities. Staff only; every act is a
 service that checks the rule again and records itself in the activity stream."""
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
     return render(request, "socialfabric/staff_person.html", {
         "nav": "staff", "tab": "people", "person": member, "is_me": member.id == admin.id,
         "has_password": member.has_usable_password(), "can_deactivate": access.can_deactivate(admin, member),
-        "roles": roles, "role_refusals": refusals})
+        "roles": roles, "role_refusals": refusals, "tokens": org.staff_tokens(admin, member),
+        "can_revoke_tokens": access.can_revoke_tokens_of(admin, member)})
 
 
 def _act(request: HttpRequest, handle: str, act, done: str) -> HttpResponse:
@@ -106,6 +107,18 @@ def person_password_link(request: HttpRequest, handle: str) -> HttpResponse:
     messages.success(request, f"A link to set a first password is on its way to {name}." if sent == "set_password"
                      else f"A link to choose a new password is on its way to {name}; their current password "
                           "works until they use it.")
+    return redirect("web:staff_person", handle=member.handle)
+
+
+@member_view
+@post_only
+def person_token_revoke(request: HttpRequest, handle: str, token_id: str) -> HttpResponse:
+    member = org.staff_member(request.user, handle)
+    token = org.revoke_token_as_admin(request.user, token_id)
+    if token.member_id != member.id:  # the form names the member's page: go where the token belongs
+        member = token.member
+    messages.success(request, f"The token “{token.name}” of {member.name or member.handle} is revoked; "
+                              "it no longer works.")
     return redirect("web:staff_person", handle=member.handle)
 
 
