@@ -379,6 +379,9 @@ def test_serve_starts_the_same_worker_on_redis(redis_db, tmp_path):
         _wait(lambda: RQWorker.all(connection=redis_db), what="the worker to register with Redis")
         [worker] = RQWorker.all(connection=redis_db)
         assert worker.pid in _children(server.pid) and worker.queue_names() == ["default"]
+        # Registered is not yet listening: stopping it before it waits for jobs (its signal
+        # handlers in place) would test start-up, not a clean stop.
+        _wait(lambda: worker.get_state() == "idle", what="the worker to wait for jobs")
     finally:
         server.terminate()
         server.wait(60)
