@@ -493,7 +493,10 @@ def test_upload_a_photo_in_the_browser_and_see_it_as_avatar(live_server, browser
     page.wait_for_url(live_server.url + "/people/alice/")
     avatar = page.locator(".profile img.avatar")
     avatar.wait_for()
-    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 256
+    # Wait for the picture itself (the element is there before its bytes are).
+    page.wait_for_function("() => { const img = document.querySelector('.profile img.avatar');"
+                           " return img.complete && img.naturalWidth > 0; }")
+    assert avatar.evaluate("img => img.naturalWidth") == 256
     assert page.get_by_role("link", name="hydraulics").get_attribute("href") == "/people/?expertise=hydraulics"
     shot(page, "profile-photo-1280")
     page.goto(live_server.url + "/")
