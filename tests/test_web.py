@@ -581,3 +581,22 @@ def test_web_views_make_no_model_queries():
                 offenders.append(f"{path.relative_to(web)}:{node.lineno}")
     assert not offenders, offenders
     assert len(list(web.rglob("*.py"))) > 5  # the scan found the web modules
+
+
+def test_home_page_queries_do_not_grow_with_the_member_s_communities(as_alice, alice):
+    """The composer asks the posting rule of each of the member's communities: their roles are
+    looked up in one query, not one per community."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        as_alice.get("/")
+        with CaptureQueriesContext(connection) as seen:
+            assert as_alice.get("/").status_code == 200
+        return len(seen)
+
+    communities.create_community(alice, name="First")
+    few = queries()
+    for i in range(10):
+        communities.create_community(alice, name=f"More {i}")
+    assert queries() == few

@@ -66,6 +66,19 @@ def _role(member: Member, community: Community) -> str | None:
     return roles[community.id]
 
 
+def know_roles(member: Member, communities: Iterable[Community]) -> None:
+    """Look up the member's role in all these communities in one query (for a page that asks
+    a rule about each of them), so that the rules below find them known."""
+    if not member.is_authenticated:
+        return
+    ids = [c.id for c in communities]
+    found = dict(Membership.objects.filter(member=member, community_id__in=ids).values_list("community_id", "role"))
+    roles = getattr(member, "_sf_roles", None)
+    if roles is None:
+        roles = member._sf_roles = {}
+    roles.update({i: found.get(i) for i in ids})
+
+
 def _admitting(qs: QuerySet[Community], stakeholder: str) -> QuerySet[Community]:
     """Narrow `qs` to communities whose audience admits this stakeholder kind."""
     if stakeholder == Stakeholder.EMPLOYEE:

@@ -65,6 +65,7 @@ def _home_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> Http
     mine = list(communities_svc.my_communities(member))
     # The composer offers what the service accepts: announcements only where this member
     # moderates (app.js narrows the choice to the community picked; the service checks again).
+    access.know_roles(member, mine)  # one query, not one per community
     announce_in = {c.slug for c in mine if access.can_post(member, c, "announcement")}
     kinds = [k for k in ROOT_KIND_CHOICES if k[0] != "announcement" or announce_in]
     ctx = {"nav": "home", "my_communities": mine, "kinds": kinds, "announce_in": announce_in,
