@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from socialfabric import access, paging
 from socialfabric.communities.models import Community
 from socialfabric.conversations.models import Post, Reaction, ReactionKind, Topic
-from socialfabric.errors import NotFound
+from socialfabric.errors import InvalidInput, NotFound
 from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 from socialfabric.validation import is_storable
 
@@ -262,11 +262,16 @@ def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: obje
     # A thread belongs to a topic when its root or any reply carries the topic.
     where = (f"p.id IN (SELECT COALESCE(q.root_id, q.id) FROM {_TOPICS} t JOIN {_POST} q ON q.id = t.post_id"
              f" WHERE t.topic_id = %s) AND {_LIVE} AND {readable}")
-    # With a cursor (even a malformed one), a topic with no readable thread answers as an
-    # unknown topic does: F8, a cursor must not tell the two apart.
-    if cursor and not page(viewer, where, [topic.id, *params], None, 1).items:
-        raise NotFound("No such topic.", field="topic")
-    result = page(viewer, where, [topic.id, *params], cursor, limit)
-    if not result.items and not cursor:
+    params = [topic.id, *params]
+    # A topic with no readable thread answers as an unknown topic does, with any cursor, even a
+    # malformed one (F8: a cursor must not tell the two apart). Only an empty or refused page
+    # costs the second look, never a page of threads.
+    try:
+        result = page(viewer, where, params, cursor, limit)
+    except InvalidInput:
+        if not page(viewer, where, params, None, 1).items:
+            raise NotFound("No such topic.", field="topic") from None
+        raise
+    if not result.items and (not cursor or not page(viewer, where, params, None, 1).items):
         raise NotFound("No such topic.", field="topic")
     return result
