@@ -17,10 +17,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from socialfabric.errors import Forbidden
+from socialfabric.limits import SAFE_METHODS
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Member, TokenScope
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def request_token(request: HttpRequest) -> AccessToken | None:
