@@ -381,7 +381,9 @@ def test_serve_starts_the_same_worker_on_redis(redis_db, tmp_path):
         assert worker.pid in _children(server.pid) and worker.queue_names() == ["default"]
         # Registered is not yet listening: stopping it before it waits for jobs (its signal
         # handlers in place) would test start-up, not a clean stop.
-        _wait(lambda: worker.get_state() == "idle", what="the worker to wait for jobs")
+        # (A worker object holds the state it was read with: read it again from Redis each time.)
+        _wait(lambda: [w.get_state() for w in RQWorker.all(connection=redis_db)] == ["idle"],
+              what="the worker to wait for jobs")
     finally:
         server.terminate()
         server.wait(60)
