@@ -251,3 +251,52 @@ def test_the_add_member_form_offers_roles_only_to_owners(alice, bob, moderated):
     as_moderator = login(bob).get(f"/communities/{community.slug}/").content.decode()
     assert 'value="owner"' in as_owner and 'value="moderator"' in as_owner
     assert 'id="add-role"' in as_moderator and 'value="owner"' not in as_moderator
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_stepping_down_at_once_leave_one_owner(make_member):
+    """F7: a community keeps an owner even when its two owners step down at the same moment.
+    Before the fix each act checked "is there another owner?" without a lock, so on PostgreSQL
+    both checks saw the other owner and both demotions committed: no owner left. The owners'
+    rows are now locked: the second act waits for the first, then sees it is the last owner.
+    SQLite's IMMEDIATE write transactions already serialise the two acts, so only PostgreSQL
+    can tell the old code from the new one."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL's concurrent writers")
+    ann, ben = make_member("ann"), make_member("ben")
+    community = communities.create_community(ann, name="Two Owners")
+    communities.add_member(ann, community, ben, Role.OWNER)
+    first_done, release = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def step_down(owner, *, hold: bool) -> None:
+        try:
+            # The outer block keeps the first act's transaction open until `release`, as a slow
+            # request would: the second act runs while the first has checked but not committed.
+            with transaction.atomic():
+                communities.set_role(owner, community, owner, Role.MODERATOR)
+                if hold:
+                    first_done.set()
+                    release.wait(10)
+            outcome[owner.handle] = "stepped down"
+        except Conflict:
+            outcome[owner.handle] = "refused"
+        finally:
+            first_done.set()
+            connections.close_all()
+
+    first = threading.Thread(target=step_down, args=(ann,), kwargs={"hold": True})
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=step_down, args=(ben,), kwargs={"hold": False})
+    second.start()
+    second.join(1.0)  # with the lock it waits for the first; without, it has committed by now
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert sorted(outcome.values()) == ["refused", "stepped down"], outcome
+    assert Membership.objects.filter(community=community, role=Role.OWNER).count() == 1
