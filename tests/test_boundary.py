@@ -195,3 +195,76 @@ def test_f1_leaving_the_shared_community_closes_the_profile(boundary):
     communities.leave(carol, beta)
     access.forget(carol)
     assert login(carol).get("/people/erin/").status_code == 404
+
+
+# --- mentions obey the boundary (issue 9, point 1) ---------------------------------------------
+
+
+def _mention_rows(post) -> tuple[set[str], set[str]]:
+    """The handles a post links as mentions, and those its MENTION events name."""
+    from socialfabric.activity.models import Activity, Verb
+
+    linked = set(post.mentions.values_list("handle", flat=True))
+    events = set(Activity.objects.filter(verb=Verb.MENTION, object_id=post.id).values_list("target__handle",
+                                                                                        flat=True))
+    return linked, events
+
+
+def test_f1_an_external_mention_beyond_the_boundary_stays_plain_text(boundary):
+    """F1: `@erin` (an employee carol shares nothing with) in carol's post, reply or edit was a
+    link to erin's profile: a directory of the staff by trial and error. Now it is plain text,
+    byte for byte what a handle nobody has gives, with no mention link or event; `@bob`, whom
+    carol shares Customer Voice with, is still a mention."""
+    from socialfabric.communities.models import Community
+    from socialfabric.conversations.text import render
+
+    carol = boundary["carol"]
+    voice = Community.objects.get(slug="customer-voice")
+    communities.join(carol, voice)
+    post = conv.create_post(carol, voice, body="Ask @erin")
+    assert post.body_html == render("Ask @erin", set()) and "/people/erin/" not in post.body_html
+    ghost = conv.create_post(carol, voice, body="Ask @ghost")
+    assert ghost.body_html == render("Ask @ghost", set())
+    assert post.body_html.replace("erin", "ghost") == ghost.body_html  # same answer as no such handle
+    assert _mention_rows(post) == (set(), set())
+    reply = conv.create_reply(carol, post.id, body="Or @erin and @bob")
+    assert "/people/erin/" not in reply.body_html and 'href="/people/bob/"' in reply.body_html
+    assert _mention_rows(reply) == ({"bob"}, {"bob"})
+    edited = conv.edit_post(carol, post.id, body="Ask @erin or @zed, then @alice")
+    assert "/people/erin/" not in edited.body_html and "/people/zed/" not in edited.body_html
+    assert _mention_rows(edited) == ({"alice"}, {"alice"})
+
+
+def test_f1_mentions_are_looked_up_in_one_query(boundary):
+    """F1: the boundary costs no query per handle: one statement finds every mentioned member."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from socialfabric.communities.models import Community
+
+    carol = boundary["carol"]
+    voice = Community.objects.get(slug="customer-voice")
+    communities.join(carol, voice)
+    with CaptureQueriesContext(connection) as queries:
+        conv.create_post(carol, voice, body="@alice @bob @erin @zed @dora @ghost")
+    lookups = [q["sql"] for q in queries.captured_queries if '"handle" IN' in q["sql"]]
+    assert len(lookups) == 1, lookups
+
+
+def test_f1_employees_mention_anyone_and_the_setting_opens_mentions(boundary, settings):
+    """F1: an employee's @handle links any active member; a mention event still goes only to
+    those who can read the community. With SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY an external
+    member's mentions reach whomever the open directory shows."""
+    from socialfabric.communities.models import Community
+
+    alice, carol = boundary["alice"], boundary["carol"]
+    internal = communities.create_community(alice, name="Staff Room")
+    post = conv.create_post(alice, internal, body="@erin @zed @carol @ghost")
+    for handle in ("erin", "zed", "carol"):
+        assert f'href="/people/{handle}/"' in post.body_html
+    assert _mention_rows(post) == ({"erin", "zed", "carol"}, {"erin"})  # externals can't read Staff Room
+    settings.SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY = True
+    voice = Community.objects.get(slug="customer-voice")
+    communities.join(carol, voice)
+    opened = conv.create_post(carol, voice, body="Ask @erin")
+    assert 'href="/people/erin/"' in opened.body_html and _mention_rows(opened) == ({"erin"}, {"erin"})

@@ -304,7 +304,7 @@ def _shared_member_ids(viewer: Member) -> set[int]:
 
 
 def visible_members_rule(viewer: Member, alias: str = "m") -> Rule:
-    """Members the viewer may see (directory, search, profiles, photos, follows, lists of people),
+    """Members the viewer may see (directory, search, profiles, photos, follows, mentions, lists of people),
     as a Q on Member and as SQL on the member table aliased `alias`."""
     if not viewer.is_authenticated:
         return NOTHING

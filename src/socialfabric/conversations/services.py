@@ -58,10 +58,15 @@ def clean_title(title: object) -> str:
     return title
 
 
-def _prepare(body: str) -> tuple[str, list[Member], set[str]]:
+def _prepare(body: str, author: Member) -> tuple[str, list[Member], set[str]]:
     """The body's HTML, the members it mentions and the topic names it carries. A body may name
     at most SOCIALFABRIC_MAX_MENTIONS distinct @handles and SOCIALFABRIC_MAX_TOPICS #topics (README,
-    Limits): more would notify a crowd, inflate the insights and hold the write lock."""
+    Limits): more would notify a crowd, inflate the insights and hold the write lock.
+
+    An @handle is a mention only of a member the author may see (access.visible_members, the
+    directory's rule): otherwise it stays plain text, exactly like a handle nobody has, so an
+    external member cannot learn who works for the company by watching which handles turn into
+    links (docs/security.md)."""
     handles = find_mentions(body)
     limit = settings.SOCIALFABRIC_MAX_MENTIONS
     if len(handles) > limit:
@@ -71,7 +76,8 @@ def _prepare(body: str) -> tuple[str, list[Member], set[str]]:
     if len(topic_names) > limit:
         raise InvalidInput(f"The body has {len(topic_names)} #topics; a post may have at most {limit}.",
                            field="body")
-    mentioned = list(Member.objects.filter(handle__in=handles, is_active=True).only("id", "handle")) if handles else []
+    mentioned = list(Member.objects.filter(access.visible_members(author), handle__in=handles)
+                     .only("id", "handle")) if handles else []
     return render(body, {m.handle.lower() for m in mentioned}), mentioned, set(topic_names)
 
 
@@ -118,7 +124,7 @@ def create_post(member: Member, community: Community, *, body: object, kind: obj
     title = clean_title(title)
     body = clean_body(body)
     access.require_can_post(member, community, kind)
-    html, mentioned, topics = _prepare(body)
+    html, mentioned, topics = _prepare(body, member)
     now = timezone.now()
     post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
                                body_html=html, created_at=now, last_activity_at=now)
@@ -139,7 +145,7 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
         raise InvalidInput(f"Replies nest at most {MAX_REPLY_DEPTH} levels deep; reply higher up the thread.",
                            field="parent")
     root_id = parent.root_id or parent.id
-    html, mentioned, topics = _prepare(body)
+    html, mentioned, topics = _prepare(body, member)
     now = timezone.now()
     reply = Post.objects.create(
         community=parent.community, author=member, kind=PostKind.REPLY, body=body, body_html=html,
@@ -166,7 +172,7 @@ def edit_post(member: Member, post_id: int, *, body: object, title: object = Non
     if body == post.body and new_title == post.title:
         return post
     revision = PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
-    html, mentioned, topics = _prepare(body)
+    html, mentioned, topics = _prepare(body, member)
     post.body, post.title, post.body_html, post.edited_at = body, new_title, html, timezone.now()
     post.save(update_fields=["body", "title", "body_html", "edited_at"])
     activity.record(Verb.EDIT, member, object_type=ObjectType.POST, object_id=post.id, community_id=post.community_id,
