@@ -1,88 +1,249 @@
-"""The access matrix, first row: what a visitor who is not signed in gets on every path.
+"""The access matrix: every role x every kind of community x every path, against a written table.
 
-Every URL pattern of the site and every operation of the API has a row here; a new path
-without one fails `test_every_path_has_a_row`. A visitor is refused before anything is looked
-up: the answer is the same whether the community, post or person exists, so it confirms
-nothing. (Issue 9 point 8: the rows for signed-in roles x community kinds are the next step;
-tests/test_boundary.py, test_access.py and test_staff.py cover those rules today.)
+Issue 9 point 8. The organisation is tests/access_world.py: ten roles, and one community of
+each visibility (open, closed, secret) x audience (internal, mixed), each holding a question
+with a reply, a topic, a resident (a member of that community only) and, if closed, a request
+to join.
+
+The expected answers are written out below, not computed from access.py:
+- GRID says, per role and kind of community, what the role may do there (letters);
+- ROLE_FLAGS says what the role is (signed in, employee, analyst, staff...);
+- WEB and API give every URL pattern and every API operation one row: what it acts on and
+  its answer as "the first of these that holds" (letters -> status).
+A new URL pattern or API operation without a row fails `test_every_path_has_a_row`.
+
+Besides the status, every answer a role gets is searched for what it must not see: the name
+of a community it may not know of, the question and reply of a community it may not read.
+Lists (home feed, communities, directory...) must show exactly what the role may see.
+Writes run inside a transaction that is rolled back, so each row sees the same world.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from dataclasses import dataclass
+
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from socialfabric.api.app import api
+from tests import access_world
+from tests.access_world import KINDS, ROLES, Place, World
 
-SIGN_IN = "sign in"  # a page: 302 to /signin/?next=...
-# Web pages by URL name: (method, what a visitor gets).
-WEB: dict[str, tuple[str, object]] = {
-    "health": ("GET", 200),
-    "oidc_authentication_init": ("GET", 404),  # single sign-on is off unless configured
-    "oidc_authentication_callback": ("GET", 404),
-    "web:signin": ("GET", 200),
-    "web:invite": ("GET", SIGN_IN),
-    "web:invitation": ("GET", 404),  # a link that is not a signed invitation
-    "web:signout": ("POST", 302),
-    "web:password_reset": ("GET", 200),
-    "web:password_reset_done": ("GET", 200),
-    "web:password_reset_confirm": ("GET", 200),  # says the link is not valid
-    "web:password_reset_complete": ("GET", 200),
-    "web:password_change": ("GET", SIGN_IN),
-    "web:password_change_done": ("GET", 302),  # a redirect to the tokens page, which asks to sign in
-    "web:home": ("GET", SIGN_IN),
-    "web:communities": ("GET", SIGN_IN),
-    "web:community": ("GET", SIGN_IN),
-    "web:community_join": ("POST", SIGN_IN),
-    "web:community_leave": ("POST", SIGN_IN),
-    "web:community_request": ("POST", SIGN_IN),
-    "web:community_decide": ("POST", SIGN_IN),
-    "web:community_add_member": ("POST", SIGN_IN),
-    "web:post": ("GET", SIGN_IN),
-    "web:post_reply": ("POST", SIGN_IN),
-    "web:post_react": ("POST", SIGN_IN),
-    "web:post_accept": ("POST", SIGN_IN),
-    "web:post_edit": ("GET", SIGN_IN),
-    "web:post_remove": ("POST", SIGN_IN),
-    "web:people": ("GET", SIGN_IN),
-    "web:person": ("GET", SIGN_IN),
-    "web:person_follow": ("POST", SIGN_IN),
-    "web:person_unfollow": ("POST", SIGN_IN),
-    "web:person_deactivate": ("POST", SIGN_IN),
-    "web:person_photo": ("GET", SIGN_IN),
-    "web:unit": ("GET", SIGN_IN),
-    "web:topic": ("GET", SIGN_IN),
-    "web:insights": ("GET", SIGN_IN),
-    "web:insights_request": ("POST", SIGN_IN),
-    "web:insights_report": ("GET", SIGN_IN),
-    "web:insights_status": ("GET", SIGN_IN),
-    "web:insights_html": ("GET", SIGN_IN),
-    "web:insights_json": ("GET", SIGN_IN),
-    "web:profile_edit": ("GET", SIGN_IN),
-    "web:staff": ("GET", SIGN_IN),
-    "web:staff_people": ("GET", SIGN_IN),
-    "web:staff_person": ("GET", SIGN_IN),
-    "web:staff_deactivate": ("POST", SIGN_IN),
-    "web:staff_reactivate": ("POST", SIGN_IN),
-    "web:staff_role": ("POST", SIGN_IN),
-    "web:staff_password_link": ("POST", SIGN_IN),
-    "web:staff_token_revoke": ("POST", SIGN_IN),
-    "web:staff_invitations": ("GET", SIGN_IN),
-    "web:staff_invitation_resend": ("POST", SIGN_IN),
-    "web:staff_invitation_revoke": ("POST", SIGN_IN),
-    "web:staff_communities": ("GET", SIGN_IN),
-    "web:tokens": ("GET", SIGN_IN),
-    "web:token_revoke": ("POST", SIGN_IN),
+# --- the table ----------------------------------------------------------------------------
+#
+# What a role may do in a community of each kind:
+#   s  knows it exists (its page; its name in lists)      r  reads its posts
+#   b  belongs to it (its threads reach the home feed)     w  writes there: starts threads, replies
+#   m  moderates it                                        o  owns it: grants and removes roles
+#   a  asked its question (is the author)                  p  may see its resident, a member of it only
+#   j  may join it at once                                 q  may ask to join it
+GRID = """
+role       open-internal  open-mixed  closed-internal  closed-mixed  secret-internal  secret-mixed
+anonymous  .              .           .                .             .                .
+employee   srpj           srpj        spq              spq           p                p
+member     srbwap         srbwap      srbwap           srbwap        srbwap           srbwap
+moderator  srbwmp         srbwmp      srbwmp           srbwmp        srbwmp           srbwmp
+owner      srbwmop        srbwmop     srbwmop          srbwmop       srbwmop          srbwmop
+customer   .              srbwp       .                srbwp         .                srbwp
+partner    .              srpj        .                sq            .                .
+supplier   .              .           .                .             .                .
+analyst    srpj           srpj        spq              spq           p                p
+staff      srwmopj        srwmopj     srwmopjq         srwmopjq      srwmopjq         srwmopjq
+"""
+# What a role is, whatever the community:
+#   i  signed in          e  an employee (sees the company's units and levels, creates communities)
+#   v  invites people (staff; owners, to their communities)
+#   n  sees the insights  t  staff (the staff area, deactivating accounts)
+ROLE_FLAGS = {"anonymous": "", "employee": "ie", "member": "ie", "moderator": "ie", "owner": "iev",
+              "customer": "i", "partner": "i", "supplier": "i", "analyst": "ien", "staff": "ievnt"}
+
+SIGN_IN = "sign in"  # a page: 302 to /signin/?next=...; the API: 401
+
+
+@dataclass(frozen=True)
+class Row:
+    """One path. `on`: what its arguments point at ("-": nothing of a community; otherwise
+    "community", "question", "reply", "topic", "resident" or "request" of each kind). `answers`:
+    (letters, status) pairs, the first whose letters all hold giving the answer ("" always holds).
+    `lists`: (letter, marker) for a list, which must show a place's marker exactly when the letter
+    holds. `public`: answers a visitor too (otherwise: sign in first)."""
+
+    method: str
+    on: str
+    answers: tuple[tuple[str, object], ...]
+    data: dict | None = None
+    lists: tuple[str, str] | None = None
+    public: bool = False
+
+
+def ok(status: object = 200, **kw) -> Row:
+    return Row(kw.pop("method", "GET"), kw.pop("on", "-"), (("", status),), **kw)
+
+
+def only(letters: str, status: object, otherwise: object, *, method: str = "GET", on: str = "-", **kw) -> Row:
+    return Row(method, on, ((letters, status), ("", otherwise)), **kw)
+
+
+def read(status: object = 200, *, method: str = "GET", on: str = "question", **kw) -> Row:
+    """Readers get `status`; those who know the community exists 403; the rest 404, as if nothing were there."""
+    return Row(method, on, (("r", status), ("s", 403), ("", 404)), **kw)
+
+
+def moderate(status: object, *, method: str = "POST", on: str = "community", letters: str = "m", **kw) -> Row:
+    return Row(method, on, ((letters, status), ("s", 403), ("", 404)), **kw)
+
+
+POST = "POST"
+WEB: dict[str, Row] = {
+    "health": ok(public=True),
+    "oidc_authentication_init": ok(404, public=True),  # single sign-on is off unless configured
+    "oidc_authentication_callback": ok(404, public=True),
+    "web:signin": Row("GET", "-", (("i", 302), ("", 200)), public=True),  # signed in already: to the home page
+    "web:invite": only("v", 200, 403),
+    "web:invitation": ok(404, public=True),  # a link that is not a signed invitation
+    "web:signout": ok(302, method=POST, public=True),
+    "web:password_reset": ok(public=True),
+    "web:password_reset_done": ok(public=True),
+    "web:password_reset_confirm": ok(public=True),  # says the link is not valid
+    "web:password_reset_complete": ok(public=True),
+    "web:password_change": ok(),
+    "web:password_change_done": ok(302, public=True),  # to the tokens page, which asks to sign in
+    "web:home": ok(lists=("b", "question")),
+    "web:communities": ok(lists=("s", "community")),
+    "web:community": Row("GET", "community", (("s", 200), ("", 404)), lists=("r", "question")),
+    "web:community_join": Row(POST, "community", (("b", 409), ("j", 302), ("s", 403), ("", 404))),
+    "web:community_leave": Row(POST, "community", (("bo", 409), ("b", 302), ("s", 409), ("", 404))),
+    "web:community_request": Row(POST, "community", (("b", 409), ("q", 302), ("j", 400), ("s", 409), ("", 404))),
+    "web:community_decide": moderate(302, on="request", data={"decision": "approve"}),
+    "web:community_add_member": moderate(302, data={"handle": "newcomer", "role": "member"}),
+    "web:post": read(lists=("r", "question")),
+    "web:post_reply": Row(POST, "question", (("w", 302), ("s", 403), ("", 404)), data={"body": "Me too"}),
+    "web:post_react": read(302, method=POST, data={"op": "add:like"}),
+    "web:post_accept": Row(POST, "question", (("ra", 302), ("rm", 302), ("s", 403), ("", 404)),
+                           data={"answer": "<reply>"}),
+    "web:post_edit": Row("GET", "question", (("a", 200), ("s", 403), ("", 404))),
+    "web:post_remove": Row(POST, "question", (("a", 302), ("m", 302), ("s", 403), ("", 404))),
+    "web:people": ok(lists=("p", "resident")),
+    "web:person": only("p", 200, 404, on="resident"),
+    "web:person_follow": only("p", 302, 404, method=POST, on="resident"),
+    "web:person_unfollow": only("p", 409, 404, method=POST, on="resident"),  # one who does not follow them
+    "web:person_deactivate": Row(POST, "resident", (("t", 302), ("p", 403), ("", 404))),
+    "web:person_photo": only("p", 200, 404, on="resident"),
+    "web:unit": only("e", 200, 404),
+    "web:topic": only("r", 200, 404, on="topic", lists=("r", "question")),
+    "web:insights": only("n", 200, 403),
+    "web:insights_request": only("n", 302, 403, method=POST, data={"window": "month"}),
+    "web:insights_report": only("n", 200, 403),
+    "web:insights_status": only("n", 302, 403),  # the report is ready: to its page
+    "web:insights_html": only("n", 200, 403),
+    "web:insights_json": only("n", 200, 403),
+    "web:profile_edit": ok(),
+    "web:staff": only("t", 200, 403),
+    "web:staff_people": only("t", 200, 403),
+    "web:staff_person": only("t", 200, 403),
+    "web:staff_deactivate": only("t", 302, 403, method=POST),
+    "web:staff_reactivate": only("t", 409, 403, method=POST),  # the newcomer is active
+    "web:staff_role": only("t", 302, 403, method=POST, data={"role": "analyst", "grant": "1"}),
+    "web:staff_password_link": only("t", 302, 403, method=POST),
+    "web:staff_token_revoke": only("t", 302, 403, method=POST),
+    "web:staff_invitations": only("t", 200, 403),
+    "web:staff_invitation_resend": only("t", 302, 403, method=POST),
+    "web:staff_invitation_revoke": only("t", 302, 403, method=POST),
+    "web:staff_communities": only("t", 200, 403),
+    "web:tokens": ok(),
+    "web:token_revoke": ok(404, method=POST),  # someone else's token: as if there were none
 }
-# API operations: what a visitor gets (401 with the error shape unless the operation is open).
-API_OPEN = {("GET", "/api/v1/csrf"): 200}
-# Patterns the API's router adds itself (its documents and its catch-all for unknown paths).
-API_PLUMBING = {"openapi-json", "openapi-view", "api-root", None}
-ARGS = {"slug": "product-ideas", "post_id": 1, "handle": "alice", "request_id": 1, "token_id": 1, "report_id": 1,
-        "size": 64, "key": "0" * 20, "name": "roadmap", "token": "x", "uidb64": "MQ", "invitation_id": "1",
-        "kind": "like"}
 
+V1 = "/api/v1"
+API: dict[tuple[str, str], Row] = {
+    ("GET", f"{V1}/csrf"): ok(public=True),
+    ("GET", f"{V1}/me"): ok(),
+    ("PATCH", f"{V1}/me"): ok(data={"bio": "Hello"}),
+    ("POST", f"{V1}/me/photo"): ok(422),  # no file in the request
+    ("DELETE", f"{V1}/me/photo"): ok(),
+    ("GET", f"{V1}/members"): ok(lists=("p", "resident")),
+    ("GET", f"{V1}/members/{{handle}}"): only("p", 200, 404, on="resident"),
+    ("GET", f"{V1}/members/{{handle}}/photo/{{size}}-{{key}}.webp"): only("p", 200, 404, on="resident"),
+    ("PUT", f"{V1}/members/{{handle}}/follow"): only("p", 201, 404, on="resident"),
+    ("DELETE", f"{V1}/members/{{handle}}/follow"): only("p", 409, 404, on="resident"),  # not following them
+    ("GET", f"{V1}/members/{{handle}}/followers"): only("p", 200, 404, on="resident"),
+    ("GET", f"{V1}/members/{{handle}}/following"): only("p", 200, 404, on="resident"),
+    ("GET", f"{V1}/members/{{handle}}/feed"): only("p", 200, 404, on="resident"),
+    ("GET", f"{V1}/units"): ok(),  # empty for external members (the unit name is looked for below)
+    ("GET", f"{V1}/units/{{slug}}"): only("e", 200, 404),
+    ("GET", f"{V1}/units/{{slug}}/feed"): only("e", 200, 404),
+    ("POST", f"{V1}/tokens"): ok(201, data={"name": "script"}),
+    ("GET", f"{V1}/tokens"): ok(),
+    ("DELETE", f"{V1}/tokens/{{token_id}}"): ok(404),  # someone else's token
+    ("GET", f"{V1}/insights/reports"): only("n", 200, 403),
+    ("POST", f"{V1}/insights/reports"): only("n", 202, 403, data={"window": "month"}),
+    ("GET", f"{V1}/insights/reports/latest"): only("n", 200, 403),
+    ("GET", f"{V1}/insights/reports/{{report_id}}"): only("n", 200, 403),
+    ("GET", f"{V1}/communities"): ok(lists=("s", "community")),
+    ("POST", f"{V1}/communities"): only("e", 201, 403, data={"name": "A new one"}),
+    ("GET", f"{V1}/communities/{{slug}}"): Row("GET", "community", (("s", 200), ("", 404))),
+    ("POST", f"{V1}/communities/{{slug}}/join"): Row(POST, "community", (("b", 409), ("j", 201), ("s", 403),
+                                                                          ("", 404))),
+    ("POST", f"{V1}/communities/{{slug}}/leave"): Row(POST, "community", (("bo", 409), ("b", 204), ("s", 409),
+                                                                           ("", 404))),
+    ("POST", f"{V1}/communities/{{slug}}/requests"): Row(POST, "community", (("b", 409), ("q", 201), ("j", 400),
+                                                                              ("s", 409), ("", 404))),
+    ("GET", f"{V1}/communities/{{slug}}/requests"): moderate(200, method="GET"),
+    ("POST", f"{V1}/requests/{{request_id}}/approve"): moderate(200, on="request"),
+    ("POST", f"{V1}/requests/{{request_id}}/reject"): moderate(200, on="request"),
+    ("GET", f"{V1}/communities/{{slug}}/members"): read(on="community", lists=("r", "resident")),
+    ("POST", f"{V1}/communities/{{slug}}/members"): moderate(201, data={"handle": "newcomer"}),
+    ("DELETE", f"{V1}/communities/{{slug}}/members/{{handle}}"): moderate(204, method="DELETE", on="resident"),
+    ("PATCH", f"{V1}/communities/{{slug}}/members/{{handle}}"): moderate(200, method="PATCH", on="resident",
+                                                                         letters="o", data={"role": "moderator"}),
+    ("POST", f"{V1}/communities/{{slug}}/posts"): moderate(201, on="community", letters="w",
+                                                           data={"title": "New", "body": "Hello"}),
+    ("GET", f"{V1}/communities/{{slug}}/feed"): read(on="community", lists=("r", "question")),
+    ("GET", f"{V1}/posts/{{post_id}}"): read(lists=("r", "question")),
+    ("PATCH", f"{V1}/posts/{{post_id}}"): moderate(200, method="PATCH", on="question", letters="a",
+                                                   data={"body": "Edited"}),
+    ("DELETE", f"{V1}/posts/{{post_id}}"): Row("DELETE", "question", (("a", 200), ("m", 200), ("s", 403), ("", 404))),
+    ("GET", f"{V1}/posts/{{post_id}}/revisions"): read(),
+    ("POST", f"{V1}/posts/{{post_id}}/replies"): moderate(201, on="question", letters="w", data={"body": "Me too"}),
+    ("PUT", f"{V1}/posts/{{post_id}}/reactions/{{kind}}"): read(201, method="PUT"),
+    ("DELETE", f"{V1}/posts/{{post_id}}/reactions/{{kind}}"): read(method="DELETE"),
+    ("PUT", f"{V1}/posts/{{post_id}}/accepted-answer"): Row("PUT", "question", (("ra", 200), ("rm", 200), ("s", 403),
+                                                                                ("", 404)), data={"answer": "<reply>"}),
+    ("DELETE", f"{V1}/posts/{{post_id}}/accepted-answer"): Row("DELETE", "question", (("ra", 200), ("rm", 200),
+                                                                                      ("s", 403), ("", 404))),
+    ("GET", f"{V1}/feed"): ok(lists=("b", "question")),
+    ("GET", f"{V1}/topics/{{name}}/feed"): only("r", 200, 404, on="topic", lists=("r", "question")),
+}
+
+
+# --- reading the table ----------------------------------------------------------------------
+
+def _grid() -> dict[str, dict[str, str]]:
+    lines = [line.split() for line in GRID.strip().splitlines()]
+    header, rows = lines[0][1:], lines[1:]
+    assert tuple(header) == KINDS and tuple(r[0] for r in rows) == ROLES, "GRID's rows and columns"
+    return {r[0]: {kind: cell.strip(".") for kind, cell in zip(header, r[1:], strict=True)} for r in rows}
+
+
+LETTERS = _grid()
+
+
+def expected(row: Row, role: str, kind: str | None) -> object:
+    if not row.public and "i" not in ROLE_FLAGS[role]:
+        return SIGN_IN
+    held = set(ROLE_FLAGS[role]) | set(LETTERS[role][kind] if kind else "")
+    return next(status for letters, status in row.answers if set(letters) <= held)
+
+
+def holds(role: str, kind: str, letter: str) -> bool:
+    return letter in LETTERS[role][kind]
+
+
+# --- the paths --------------------------------------------------------------------------------
 
 def _patterns(resolvers=None, ns: str = "", prefix: str = ""):
     for p in resolvers if resolvers is not None else get_resolver().url_patterns:
@@ -97,34 +258,190 @@ def _api_operations() -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
 
 
+# Patterns the API's router adds itself (its documents and its catch-all for unknown paths).
+API_PLUMBING = {"openapi-json", "openapi-view", "api-root", None}
+
+
 def test_every_path_has_a_row():
     web = {name for pattern, name in _patterns() if not pattern.startswith("api/")}
     assert web == set(WEB), f"rows missing: {sorted(web - set(WEB))}; rows for no path: {sorted(set(WEB) - web)}"
+    operations = _api_operations()
+    assert operations == set(API), (f"rows missing: {sorted(operations - set(API))}; "
+                                    f"rows for no operation: {sorted(set(API) - operations)}")
     api_names = {name for pattern, name in _patterns() if pattern.startswith("api/")}
     assert api_names - API_PLUMBING, "the API's operations are mounted"
-    assert set(API_OPEN) <= _api_operations()
 
 
-@pytest.mark.parametrize(("name", "method", "expected"), [(n, m, e) for n, (m, e) in WEB.items()])
-def test_a_visitor_on_every_page(db, name, method, expected):
+def _arguments(world: World, place: Place | None) -> dict[str, object]:
+    """Every path argument: a place's things for a row about a community, the world's otherwise."""
+    args: dict[str, object] = {
+        "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
+        "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
+        "post_id": 1, "request_id": 1}
+    if place is not None:
+        args.update(slug=place.community.slug, post_id=place.question, name=place.topic,
+                    handle=place.resident.handle, size=64, key=place.resident.photo)
+        if place.request is not None:
+            args["request_id"] = place.request
+    return args
+
+
+def _web_url(name: str, world: World, place: Place | None) -> str:
     pattern = next(p for p, n in _patterns() if n == name)
-    kwargs = {k: v for k, v in ARGS.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
-    response = getattr(Client(), method.lower())(reverse(name, kwargs=kwargs))
-    if expected == SIGN_IN:
-        assert response.status_code == 302 and response["Location"].startswith("/signin/?next="), response
-    else:
-        assert response.status_code == expected, (name, response.status_code)
-    assert b"Traceback" not in response.content
+    args = _arguments(world, place)
+    if name.startswith("web:staff_token"):
+        args["token_id"] = str(world.foreign_token)  # the newcomer's token, on the staff card of the newcomer
+    return reverse(name, kwargs={k: v for k, v in args.items() if f"<{k}>" in pattern or f":{k}>" in pattern})
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(_api_operations()))
-def test_a_visitor_on_every_api_operation(db, method, path):
+def _api_url(path: str, world: World, place: Place | None) -> str:
     url = path
-    for key, value in ARGS.items():
+    for key, value in _arguments(world, place).items():
         url = url.replace("{" + key + "}", str(value))
-    assert "{" not in url, f"no example value for a parameter of {path}"
-    response = Client().generic(method, url, "{}", content_type="application/json")
-    expected = API_OPEN.get((method, path), 401)
-    assert response.status_code == expected, (method, path, response.status_code)
-    if expected == 401:
-        assert set(response.json()["error"]) >= {"code", "message"}
+    assert "{" not in url, f"no value for a parameter of {path}"
+    return url
+
+
+class _Undo(Exception):
+    """Raised to roll back a request's writes: each row sees the same world."""
+
+
+def _call(client: Client, method: str, url: str, data: dict | None, *, api_call: bool):
+    cookies = {key: morsel.value for key, morsel in client.cookies.items()}  # signing out would drop them
+    try:
+        with transaction.atomic():
+            if api_call:
+                response = client.generic(method, url, json.dumps(data or {}), content_type="application/json")
+            elif method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data or {})
+            raise _Undo(response)
+    except _Undo as undone:
+        response = undone.args[0]
+    for key, value in cookies.items():
+        client.cookies[key] = value
+    return response
+
+
+def _got(response, *, api_call: bool) -> object:
+    location = response.get("Location", "")
+    if not api_call and response.status_code == 302 and location.startswith("/signin/?next="):
+        return SIGN_IN
+    if api_call and response.status_code == 401:
+        return SIGN_IN
+    return response.status_code
+
+
+MARKERS = ("community", "question", "resident")
+
+
+def _marker(place: Place, what: str) -> str:
+    return {"community": place.community.name, "question": f"Question {place.tag}",
+            "resident": place.resident.name}[what]
+
+
+def _leaks(role: str, world: World, body: str, skip: Place | None) -> list[str]:
+    """What of a community the role may not know of (or not read) is in this answer."""
+    found = ["Engineering"] if "e" not in ROLE_FLAGS[role] and "Engineering" in body else []  # the unit
+    for kind, place in world.places.items():
+        hidden = []
+        if not holds(role, kind, "s"):
+            hidden.append(place.community.name)
+        if not holds(role, kind, "r"):
+            hidden += [f"Question {place.tag}", f"Asked in {place.tag}", f"Answer {place.tag}"]
+            if place is not skip:  # the topic asked for is in the address, and so on the page
+                hidden.append(place.topic)
+        found += [text for text in hidden if text in body]
+    return found
+
+
+def _check(role: str, world: World, client: Client, label: str, row: Row, url: str, place: Place | None,
+           *, api_call: bool) -> list[str]:
+    data = dict(row.data or {})
+    if place is not None and data.get("answer") == "<reply>":
+        data["answer"] = place.reply
+    response = _call(client, row.method, url, data, api_call=api_call)
+    kind = place.kind if place else None
+    want, got = expected(row, role, kind), _got(response, api_call=api_call)
+    problems = []
+    where = f"{label} {kind or ''}".strip()
+    if want != got:
+        problems.append(f"{where}: expected {want}, got {got}")
+    content_type = response.get("Content-Type", "")
+    if response.streaming or not content_type.startswith(("text/", "application/json")):
+        return problems
+    body = response.content.decode()
+    if "Traceback" in body:
+        problems.append(f"{where}: a traceback")
+    problems += [f"{where}: shows {text!r}" for text in _leaks(role, world, body, place)]
+    if row.lists and got == want and got == 200:
+        letter, what = row.lists
+        for other in [place] if place else world.places.values():
+            shown, should = _marker(other, what) in body, holds(role, other.kind, letter)
+            if shown != should:
+                problems.append(f"{where}: {'shows' if shown else 'does not show'} {what} of {other.kind}")
+    return problems
+
+
+@pytest.fixture
+def world(db, settings, tmp_path) -> World:
+    settings.SOCIALFABRIC_WRITE_RATE = "0"  # hundreds of writes, each rolled back
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return access_world.build()
+
+
+def _targets(row: Row, world: World) -> list[Place | None]:
+    if row.on == "-":
+        return [None]
+    return [p for p in world.places.values() if row.on != "request" or p.request is not None]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_access_matrix(world, role):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.people[role])
+    problems = []
+    for name, row in WEB.items():
+        for place in _targets(row, world):
+            problems += _check(role, world, client, name, row, _web_url(name, world, place), place, api_call=False)
+    for (method, path), row in API.items():
+        row = dataclasses.replace(row, method=method)  # the operation's own method
+        for place in _targets(row, world):
+            problems += _check(role, world, client, f"{method} {path}", row, _api_url(path, world, place), place,
+                               api_call=True)
+    assert not problems, f"{role}: {len(problems)} answers differ from the table:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_counts_count_only_whom_the_role_may_see(world, role):
+    """Each resident follows `member`: the follower count on member's profile (page and API) and
+    the followers list hold exactly the residents the table lets the role see."""
+    client = Client()
+    client.force_login(world.people[role])
+    seen = sorted(p.resident.handle for kind, p in world.places.items() if holds(role, kind, "p"))
+    api_answer = client.get(f"{V1}/members/member")
+    # member belongs everywhere: seen by employees and by externals who read one of those places
+    if "e" not in ROLE_FLAGS[role] and not any(holds(role, kind, "r") for kind in KINDS):
+        assert api_answer.status_code == 404 and client.get("/people/member/").status_code == 404
+        return
+    assert api_answer.json()["followers"] == len(seen)
+    listed = client.get(f"{V1}/members/member/followers").json()["items"]
+    assert sorted(item["member"]["handle"] for item in listed) == seen
+    page = client.get("/people/member/").content.decode()
+    assert f"<dt>Followers</dt><dd>{len(seen)}</dd>" in page
+
+
+@pytest.mark.parametrize(("broken", "role"), [("secret communities seen", "employee"),
+                                              ("no external boundary", "supplier")])
+def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
+    """The matrix is only worth its rows if a wrong rule fails it: break one and it must."""
+    from socialfabric import access
+
+    if broken == "no external boundary":
+        monkeypatch.setattr(access, "_bounded", lambda viewer: False)
+    else:
+        monkeypatch.setattr(access, "can_see_community", lambda member, community: member.is_authenticated)
+    with pytest.raises(AssertionError, match="answers differ from the table"):
+        test_the_access_matrix(world, role)

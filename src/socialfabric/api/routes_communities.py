@@ -163,6 +163,7 @@ def add_community_member(request: HttpRequest, slug: Slug, payload: AddMemberIn)
 def remove_member(request: HttpRequest, slug: Slug, handle: Handle) -> Status:
     me = viewer(request)
     c = access.get_visible_community(me, slug)
+    access.require_moderator(me, c)  # before looking the person up: non-moderators learn nothing
     communities.remove_member(me, c, org.get_member(handle, me))
     return Status(204, None)
 

@@ -155,6 +155,7 @@ def community_decide(request: HttpRequest, slug: str, request_id: int) -> HttpRe
 def community_add_member(request: HttpRequest, slug: str) -> HttpResponse:
     def act(c: Community) -> str:
         handle = request.POST.get("handle", "").strip().lstrip("@")
+        access.require_moderator(request.user, c)  # before looking the person up: non-moderators learn nothing
         if not handle:
             raise InvalidInput("Enter the handle of the person to add.", field="handle")
         person = org.get_member(handle, request.user)

@@ -84,7 +84,7 @@ def person_unfollow(request: HttpRequest, handle: str) -> HttpResponse:
 @member_view
 @post_only
 def person_deactivate(request: HttpRequest, handle: str) -> HttpResponse:
-    member = org.get_member(handle)
+    member = org.get_member(handle, request.user)  # beyond the viewer's boundary: 404, as for no one
     org.deactivate(request.user, member)
     messages.success(request, f"{member.name}'s account is deactivated: their sessions and API tokens no longer "
                               "work; their posts stay.")

@@ -1,0 +1,124 @@
+"""The organisation the access matrix (tests/test_access_matrix.py) is checked on.
+
+Ten roles and six communities, one of each visibility (open, closed, secret) x audience
+(internal, mixed: employees plus customers and partners). In every community the same things
+exist, each carrying the community's tag in its text so that a page or a list can be searched
+for it: a question by `member` with a reply by `moderator`, a topic used nowhere else, a
+resident (an employee who belongs to that community only, with a photo), and in the closed
+ones a pending request to join.
+
+Roles
+- anonymous: not signed in.
+- employee: an employee in no community. analyst: the same, with the analyst role.
+- member, moderator, owner: employees with that role in all six communities.
+- customer: an external member (Acme) of the three mixed communities.
+- partner: an external (Globex) whom the mixed audience admits, in no community.
+- supplier: an external (Initech) whom no audience admits.
+- staff: an employee with the staff role, in no community.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from socialfabric.communities import invitations
+from socialfabric.communities import services as communities
+from socialfabric.communities.models import Community
+from socialfabric.conversations import services as conv
+from socialfabric.insights import services as insights
+from socialfabric.org import services as org
+from socialfabric.org.models import Member, Unit
+
+ROLES = ("anonymous", "employee", "member", "moderator", "owner", "customer", "partner", "supplier", "analyst",
+         "staff")
+# Community kinds, in the order of the table's columns: visibility x audience.
+KINDS = ("open-internal", "open-mixed", "closed-internal", "closed-mixed", "secret-internal", "secret-mixed")
+EXTERNALS = {"customer": "Acme Ltd", "partner": "Globex", "supplier": "Initech"}
+
+
+@dataclass
+class Place:
+    """What exists in one community; `tag` is in the text of each, for finding it on a page."""
+
+    kind: str
+    community: Community
+    question: int
+    reply: int
+    topic: str
+    resident: Member
+    request: int | None  # a pending join request (closed communities only)
+
+    @property
+    def tag(self) -> str:
+        return self.kind.replace("-", "")
+
+
+@dataclass
+class World:
+    people: dict[str, Member]
+    places: dict[str, Place]
+    newcomer: Member  # in no community: the one added in the "add a member" rows
+    report: int  # a ready insights report
+    invitation: int  # a pending invitation, for the staff rows
+    foreign_token: int  # a token of someone none of the roles is
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> a read+write token
+
+
+def _photo() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), "teal").save(out, "PNG")
+    return SimpleUploadedFile("me.png", out.getvalue(), content_type="image/png")
+
+
+def build() -> World:
+    unit = Unit.objects.create(name="Engineering", slug="engineering")
+
+    def person(handle: str, *, stakeholder: str = "employee", **extra) -> Member:
+        return Member.objects.create_user(
+            handle, f"{handle}@example.org", "correct-horse-battery", name=handle.title(), stakeholder=stakeholder,
+            unit=unit if stakeholder == "employee" else None, level=3 if stakeholder == "employee" else None, **extra)
+
+    people = {role: person(role) for role in ("employee", "member", "moderator", "owner")}
+    people["analyst"] = person("analyst", is_analyst=True)
+    people["staff"] = person("staff", is_staff=True)
+    for kind, organisation in EXTERNALS.items():
+        people[kind] = person(kind, stakeholder=kind, organisation=organisation)
+    owner, newcomer = people["owner"], person("newcomer")
+
+    places = {}
+    for kind in KINDS:
+        visibility, audience = kind.split("-")
+        tag = kind.replace("-", "")
+        c = communities.create_community(
+            owner, name=f"Community {tag}", visibility=visibility, audience=audience,
+            external_kinds=["customer", "partner"] if audience == "mixed" else [])
+        communities.add_member(owner, c, people["moderator"], "moderator")
+        communities.add_member(owner, c, people["member"], "member")
+        if audience == "mixed":
+            communities.add_member(owner, c, people["customer"], "member")
+        resident = person(f"dweller{len(places) + 1}")  # no tag in the name: residents of secret places are seen
+        communities.add_member(owner, c, resident, "member")
+        org.update_profile(resident, photo=_photo())
+        org.follow(resident, people["member"])  # member's follower count counts the residents one may see
+        resident.refresh_from_db()
+        question = conv.create_post(people["member"], c, kind="question", title=f"Question {tag}",
+                                    body=f"Asked in {tag} #topic{tag}")
+        reply = conv.create_reply(people["moderator"], question.id, body=f"Answer {tag}")
+        request = None
+        if visibility == "closed":
+            request = communities.request_to_join(person(f"requester{tag}"), c, f"Let me into {tag}").id
+        places[kind] = Place(kind, c, question.id, reply.id, f"topic{tag}", resident, request)
+
+    people["analyst"].refresh_from_db()
+    report = insights.request_report(people["analyst"], insights.parse_request(window="quarter"))
+    insights.run_queue(1)
+    invitation = invitations.invite(people["staff"], email="guest@example.org", name="Guest")
+    foreign, _ = org.create_token(newcomer, "not yours")
+    world = World(people, places, newcomer, report.id, invitation.id, foreign.id)
+    for role, member in people.items():
+        world.tokens[role] = org.create_token(member, "matrix")[1]
+    return world
