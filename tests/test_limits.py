@@ -21,8 +21,8 @@ from tests.helpers import failing_act, login
 PASSWORD = "correct-horse-battery"
 
 
-def sign_in(client: Client, handle: str, password: str):
-    return client.post("/signin/", {"username": handle, "password": password})
+def sign_in(client: Client, handle: str, password: str, **extra: str):
+    return client.post("/signin/", {"username": handle, "password": password}, **extra)
 
 
 def test_signin_locks_the_handle_from_that_address_after_ten_failures(alice):
@@ -197,3 +197,90 @@ def test_mentions_and_topics_per_post_are_capped(alice, open_community, make_mem
         f"/api/v1/communities/{open_community.slug}/posts", {"body": many_topics}, content_type="application/json")
     assert reply.status_code == 400 and reply.json()["error"]["field"] == "body"
     assert Member.objects.count() >= 22
+
+
+# --- the caller's address behind a reverse proxy (SOCIALFABRIC_TRUSTED_PROXIES) ----------------
+
+PROXY = "10.0.0.2"  # a reverse proxy on the server's network: every request arrives from it
+
+
+def _from(rf, forwarded: str | None = None, remote: str = PROXY):
+    extra = {"REMOTE_ADDR": remote} | ({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {})
+    return rf.post("/signin/", **extra)
+
+
+def test_the_address_ignores_x_forwarded_for_unless_proxies_are_trusted(rf, settings):
+    """F4: by default (0 trusted proxies) X-Forwarded-For, which any client may write, never
+    changes the address the lockout and the signed-out write limit count; with N proxies the
+    entry the outermost one appended is the address, and nothing left of it."""
+    from socialfabric.limits import WriteThrottle, client_ip
+
+    key = WriteThrottle().get_cache_key
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 0
+    forged = [_from(rf), _from(rf, "6.6.6.6"), _from(rf, "7.7.7.7, 8.8.8.8")]
+    assert {client_ip(r) for r in forged} == {PROXY}
+    assert len({key(r) for r in forged}) == 1
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 1
+    assert client_ip(_from(rf, "203.0.113.9")) == "203.0.113.9"
+    assert client_ip(_from(rf, "6.6.6.6, 203.0.113.9")) == "203.0.113.9"  # the client wrote 6.6.6.6
+    assert client_ip(_from(rf, " 2001:DB8::1 ")) == "2001:db8::1"
+    assert key(_from(rf, "6.6.6.6, 203.0.113.9")) == key(_from(rf, "203.0.113.9")) != key(_from(rf, "203.0.113.10"))
+    for odd in (None, "", "not-an-address", "6.6.6.6, 203.0.113.9:443"):  # not through the proxy, or garbled
+        assert client_ip(_from(rf, odd)) == PROXY, odd
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 2  # a load balancer, then nginx
+    assert client_ip(_from(rf, "6.6.6.6, 203.0.113.9, 10.0.0.1")) == "203.0.113.9"
+    assert client_ip(_from(rf, "10.0.0.1")) == PROXY  # fewer entries than proxies: the header is not theirs
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_lockout(alice, settings):
+    """F4: with no trusted proxy, claiming a fresh address in X-Forwarded-For on every guess
+    still counts every guess against the one real address: locked out after 10."""
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 0
+    client = Client(REMOTE_ADDR="198.51.100.1")
+    for i in range(10):
+        sign_in(client, "alice", "wrong-guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    assert sign_in(client, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.99").status_code == 429
+
+
+def test_behind_one_proxy_the_lockout_counts_the_address_the_proxy_appended(alice, settings):
+    """F4: behind nginx or Caddy (SOCIALFABRIC_TRUSTED_PROXIES=1) the lockout is per handle and
+    the address the proxy appended: a forged left part changes nothing, another client behind
+    the same proxy still signs in."""
+    from axes.models import AccessAttempt
+
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 1
+    attacker = Client(REMOTE_ADDR=PROXY)
+    for i in range(10):
+        sign_in(attacker, "alice", "wrong-guess", HTTP_X_FORWARDED_FOR=f"6.6.6.{i}, 203.0.113.9")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+    assert sign_in(attacker, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="6.6.6.99, 203.0.113.9").status_code == 429
+    member = Client(REMOTE_ADDR=PROXY)
+    assert sign_in(member, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 302
+
+
+def test_signed_out_writes_are_counted_per_appended_address(alice, settings):
+    """F4: the signed-out write limit keys on the same address: forged headers share one count
+    by default; behind a trusted proxy each client behind it has its own."""
+    settings.SOCIALFABRIC_WRITE_RATE = "2/min"
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 0
+    client = Client(REMOTE_ADDR=PROXY)
+    codes = [sign_in(client, "alice", "wrong-guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+             for i in range(3)]
+    assert codes == [400, 400, 429]
+    settings.SOCIALFABRIC_TRUSTED_PROXIES = 1
+    codes = [sign_in(client, "alice", "wrong-guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+             for i in range(50, 53)]
+    assert codes == [400, 400, 400]
+
+
+def test_the_trusted_proxies_setting_is_a_count():
+    """F4: SOCIALFABRIC_TRUSTED_PROXIES reads 0 when empty and refuses what is not a count, at
+    start-up, instead of trusting the header by accident."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from socialfabric.settings.base import _proxy_hops
+
+    assert (_proxy_hops(""), _proxy_hops(" 0 "), _proxy_hops("1"), _proxy_hops("2")) == (0, 0, 1, 2)
+    for bad in ("-1", "yes", "1.5"):
+        with pytest.raises(ImproperlyConfigured, match="SOCIALFABRIC_TRUSTED_PROXIES"):
+            _proxy_hops(bad)

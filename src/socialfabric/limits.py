@@ -6,12 +6,14 @@
   limit: `RateLimited` (429, code "rate_limited") with Retry-After.
 - Bodies: larger than settings.DATA_UPLOAD_MAX_MEMORY_SIZE (plus one photo for a multipart
   upload) is `TooLarge` (413, code "too_large"), answered before the body is read.
-- Sign-in lockout is django-axes' (settings.AXES_*); `client_ip` tells it who is calling.
+- Sign-in lockout is django-axes' (settings.AXES_*); `client_ip` tells it, and the write limit,
+  who is calling (behind SOCIALFABRIC_TRUSTED_PROXIES proxies, from X-Forwarded-For).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 
 from axes.backends import AxesStandaloneBackend
@@ -45,9 +47,25 @@ class TooLarge(DomainError):
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address as the server saw it. Behind a reverse proxy this is the proxy's
-    address unless the server is told to trust its X-Forwarded-For (granian's --forwarded-allow-ips)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address, for the sign-in lockout (AXES_CLIENT_IP_CALLABLE) and the signed-out
+    write limit alike: REMOTE_ADDR, unless settings.SOCIALFABRIC_TRUSTED_PROXIES says that N
+    proxies stand in front of the server. Each of them appends the address it saw to
+    X-Forwarded-For, so the Nth entry from the end is what the outermost trusted proxy saw;
+    anything left of it was written by the client and is never read. A header with fewer entries
+    than that (the request did not come through the proxies) or an entry that is not an address
+    falls back to REMOTE_ADDR rather than to something the client chose."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = settings.SOCIALFABRIC_TRUSTED_PROXIES
+    if hops <= 0:
+        return remote
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    chain = [entry.strip() for entry in header.split(",")] if header.strip() else []
+    if len(chain) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(chain[-hops]))
+    except ValueError:
+        return remote
 
 
 class WriteThrottle(SimpleRateThrottle):

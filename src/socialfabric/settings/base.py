@@ -153,7 +153,29 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # what the sign-in form and authenticate() call the handle
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "socialfabric.web.views.account.locked_out"
-AXES_CLIENT_IP_CALLABLE = "socialfabric.limits.client_ip"
+AXES_CLIENT_IP_CALLABLE = "socialfabric.limits.client_ip"  # the one rule for "which address", shared with writes
+
+
+def _proxy_hops(value: str) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        hops = int(value.strip() or "0")
+    except ValueError:
+        hops = -1
+    if hops < 0:
+        raise ImproperlyConfigured(f"SOCIALFABRIC_TRUSTED_PROXIES must be how many proxies stand in front of the "
+                                   f"server, 0 or more, not {value!r}.")
+    return hops
+
+
+# Behind a reverse proxy every request arrives from the proxy's address, so the lockout above and
+# the signed-out write limit below would count everyone as one caller. This many proxies in front
+# of the server (nginx or Caddy: 1) append the address they saw to X-Forwarded-For, and
+# limits.client_ip takes the caller's address from that many entries before the header's end.
+# 0, the default, ignores the header: any client can write one, and trusting a forged one would
+# let an attacker pick a fresh address for every guess.
+SOCIALFABRIC_TRUSTED_PROXIES = _proxy_hops(os.environ.get("SOCIALFABRIC_TRUSTED_PROXIES", "0"))
 AXES_VERBOSE = False
 # Writes: every unsafe request (web form posts and htmx actions, API POST/PUT/PATCH/DELETE) is
 # counted per member (per address when signed out) over a sliding minute; past the limit the
