@@ -285,3 +285,36 @@ def test_refused_second_act_leaves_the_first_intact(world):
     assert row_counts() == before
     assert_error(bob.put("/members/alice/follow"), 409, "conflict")
     assert row_counts() == before
+
+
+def test_a_broken_multipart_body_is_a_400(world):
+    """Found by schemathesis: a body that says multipart/form-data without a boundary made Django's
+    parser raise on first look at request.FILES (the photo upload), answered as a 500."""
+    api = world.apis["bob"]
+    before = row_counts()
+    response = api.client.generic("POST", "/api/v1/me/photo", data=b"--x\r\nnot a part",
+                                  content_type="multipart/form-data",
+                                  headers={"Authorization": f"Bearer {api.token}"})
+    assert_error(response, 400, "malformed_body", "body")
+    assert row_counts() == before
+
+
+def test_the_document_declares_every_error_answer(client):
+    """Each operation lists the statuses the exception handlers can give it, as references to one
+    declaration each; writes add 429 with Retry-After, and the open operations only 413."""
+    doc = client.get("/api/v1/openapi.json").json()
+    declared = doc["components"]["responses"]
+    assert declared["RateLimited"]["headers"]["Retry-After"]["required"] is True
+    assert declared["Busy"]["headers"]["Retry-After"]["schema"]["minimum"] == 1
+    ops = [(m.upper(), path, op) for path, item in doc["paths"].items() for m, op in item.items()]
+    assert len(ops) > 30
+    for method, path, op in ops:
+        statuses = {str(s) for s in op["responses"]}
+        assert "413" in statuses, (method, path)
+        if op.get("security"):
+            assert {"400", "401", "403", "404", "409", "422", "503"} <= statuses, (method, path)
+            assert ("429" in statuses) == (method not in {"GET", "HEAD", "OPTIONS"}), (method, path)
+        else:
+            assert not {"401", "429"} & statuses, (method, path)
+    for ref in (r for _, _, op in ops for r in op["responses"].values() if "$ref" in r):
+        assert ref["$ref"].rsplit("/", 1)[1] in declared

@@ -3,7 +3,7 @@
 Every error, whatever raised it, answers `{"error": {"code", "message", "field"}}`:
 - DomainError (raised by the services): its own status and code;
 - Ninja's request validation (wrong types, missing fields): 422 "invalid" with the field;
-- a body that is not JSON: 400 "malformed_json";
+- a body that is not JSON: 400 "malformed_json"; a broken multipart body: 400 "malformed_body";
 - no or bad credentials: 401 "unauthenticated"; failed CSRF check: 403 "csrf_failed";
 - a read-only token writing: 403 "insufficient_scope";
 - too many writes: 429 "rate_limited" with Retry-After; a body over the limit: 413 "too_large";
@@ -17,15 +17,18 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import get_token
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.throttling import BaseThrottle
 
 from socialfabric.api import routes_communities, routes_insights, routes_people, routes_posts
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
+from socialfabric.api.common import declare_error_answers
 from socialfabric.api.schemas import CsrfOut
 from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, is_database_busy
 from socialfabric.limits import RateLimited, TooLarge, WriteThrottle
@@ -81,6 +84,12 @@ class SocialFabricAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # Short, stable ids (listMembers style names read better in generated clients).
         return operation.view_func.__name__
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> OpenAPISchema:
+        # The error answers are the exception handlers' below, the same for every operation:
+        # declared once here rather than in each route's response map.
+        doc = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_error_answers(doc)
 
 
 api = SocialFabricAPI(
@@ -153,6 +162,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
         return _reply(request, 400, "malformed_json", "The request body is not valid JSON.", "body")
     return _reply(request, exc.status_code, _CODES.get(exc.status_code, "error"), exc.message)
+
+
+@api.exception_handler(MultiPartParserError)
+def _malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Django parses a multipart body on first look at request.POST or FILES: the photo upload's
+    # parameters, and the session's CSRF check (it looks for a form field first). A body that
+    # says multipart but is not (no boundary, broken parts) is the caller's mistake, not ours.
+    return _reply(request, 400, "malformed_body", "The request body is not valid multipart/form-data "
+                  "(send the photo as a multipart upload with its boundary, or JSON elsewhere).", "body")
 
 
 @api.exception_handler(Http404)

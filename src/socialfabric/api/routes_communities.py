@@ -10,7 +10,7 @@ from ninja import Router, Status
 
 from socialfabric import access
 from socialfabric.api import present
-from socialfabric.api.common import ERRORS, ok, viewer
+from socialfabric.api.common import ok, viewer
 from socialfabric.api.schemas import (
     AddMemberIn,
     CommunityIn,
@@ -85,7 +85,7 @@ def join_community(request: HttpRequest, slug: Slug) -> Status:
     return Status(201, _membership(communities.join(me, c), c, me))
 
 
-@router.post("/communities/{slug}/leave", response={204: None, **ERRORS}, tags=["memberships"],
+@router.post("/communities/{slug}/leave", response={204: None}, tags=["memberships"],
              summary="Leave a community")
 @transaction.atomic
 def leave_community(request: HttpRequest, slug: Slug) -> Status:
@@ -157,7 +157,7 @@ def add_community_member(request: HttpRequest, slug: Slug, payload: AddMemberIn)
     return Status(201, _membership(added, c, me))
 
 
-@router.delete("/communities/{slug}/members/{handle}", response={204: None, **ERRORS}, tags=["memberships"],
+@router.delete("/communities/{slug}/members/{handle}", response={204: None}, tags=["memberships"],
                summary="Remove a member (moderators; owners only by owners)")
 @transaction.atomic
 def remove_member(request: HttpRequest, slug: Slug, handle: Handle) -> Status:

@@ -7,7 +7,7 @@ from ninja import File, Router, Status, UploadedFile
 from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.auth import request_token
-from socialfabric.api.common import ERRORS, ok, viewer
+from socialfabric.api.common import ok, viewer
 from socialfabric.api.schemas import (
     Cursor,
     ExpertiseTag,
@@ -89,7 +89,7 @@ def remove_my_photo(request: HttpRequest) -> dict:
     return get_me(request)
 
 
-@router.get("/members/{handle}/photo/{size}-{key}.webp", response={200: None, **ERRORS}, tags=["members"],
+@router.get("/members/{handle}/photo/{size}-{key}.webp", response={200: None}, tags=["members"],
             url_name="member_photo", summary="A member's photo thumbnail",
             openapi_extra={"responses": {200: {"description": "The thumbnail (WebP)", "content": {
                 photos.CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
@@ -132,7 +132,7 @@ def follow_member(request: HttpRequest, handle: Handle) -> Status:
     return Status(201, _follow(org.follow(me, followed), followed, access.sees_structure(me)))
 
 
-@router.delete("/members/{handle}/follow", response={204: None, **ERRORS}, tags=["follows"],
+@router.delete("/members/{handle}/follow", response={204: None}, tags=["follows"],
                summary="Stop following a member")
 @transaction.atomic
 def unfollow_member(request: HttpRequest, handle: Handle) -> Status:
