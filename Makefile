@@ -69,8 +69,10 @@ test-postgres: venv chromium postgres redis
 	@echo "== Test suite on PostgreSQL =="
 	SOCIALFABRIC_VAR=$(CURDIR)/var/test DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider
 
-bench: venv
+# The core figures (feed, replies, insights report) on SQLite, then search on SQLite and PostgreSQL.
+bench: venv postgres
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_search.py
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py

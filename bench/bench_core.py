@@ -61,10 +61,13 @@ def stamp(seconds: np.ndarray, base: datetime) -> list[str]:
     return [datetime.fromtimestamp(base_s + float(s), UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for s in seconds]
 
 
-def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict:
+def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7, text=None) -> dict:
     """Uniform volume for the benchmark, written through the demo's BulkWriter (one transaction),
     as the services would write it: posts and replies with their counters, reactions, and the
-    activity row of every act (post, reply, react, follow, join)."""
+    activity row of every act (post, reply, react, follow, join).
+
+    `text(post_id)` gives a post's (title, body) (bench_search.py writes words people would
+    search for); by default a thread is "Thread N" and a reply "Reply N"."""
     from django.core.management import call_command
     from django.db import connection, transaction
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -191,10 +194,15 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
             rid = n_roots + j + 1
             last_reply[r] = (rid, depth)
             replies.append((rid, pid, depth))
+        if text is None:
+            def text(post_id: int) -> tuple[str, str]:
+                if post_id <= n_roots:
+                    return f"Thread {post_id}", f"Thread {post_id} body"
+                return "", f"Reply {post_id}"
         for i in range(n_roots):
-            w.add(Post, (i + 1, str(root_kind[i]), f"Thread {i + 1}", f"Thread {i + 1} body",
-                         f"<p>Thread {i + 1} body</p>", 0, rc[i], rl[i], int(reply_count[i]), int(root_author[i]),
-                         int(root_comm[i]), None, None))
+            title, body = text(i + 1)
+            w.add(Post, (i + 1, str(root_kind[i]), title, body, f"<p>{body}</p>", 0, rc[i], rl[i],
+                         int(reply_count[i]), int(root_author[i]), int(root_comm[i]), None, None))
             w.add(Activity, (int(root_author[i]), Verb.POST.value, ObjectType.POST.value, i + 1, None,
                              int(root_comm[i]), rc[i]))
         progress.advance(task)
@@ -204,7 +212,8 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7) -> dict
         for j, (rid, pid, depth) in enumerate(replies):
             r = int(reply_root[j])
             who, to = int(reply_author[j]), int(author_of[pid])
-            w.add(Post, (rid, "reply", "", f"Reply {rid}", f"<p>Reply {rid}</p>", depth, rcs[j], rcs[j],
+            _, body = text(rid)
+            w.add(Post, (rid, "reply", "", body, f"<p>{body}</p>", depth, rcs[j], rcs[j],
                          int(nested[rid]), who, int(root_comm[r]), pid, r + 1))
             w.add(Activity, (who, Verb.REPLY.value, ObjectType.POST.value, rid, to if to != who else None,
                              int(root_comm[r]), rcs[j]))

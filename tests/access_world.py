@@ -121,4 +121,8 @@ def build() -> World:
     world = World(people, places, newcomer, report.id, invitation.id, foreign.id)
     for role, member in people.items():
         world.tokens[role] = org.create_token(member, "matrix")[1]
+    # The index's consumer runs after a commit, which a test's transaction never makes: index now.
+    from socialfabric.search import index
+
+    index.rebuild()
     return world

@@ -70,7 +70,8 @@ class Row:
     "community", "question", "reply", "topic", "resident" or "request" of each kind). `answers`:
     (letters, status) pairs, the first whose letters all hold giving the answer ("" always holds).
     `lists`: (letter, marker) for a list, which must show a place's marker exactly when the letter
-    holds. `public`: answers a visitor too (otherwise: sign in first)."""
+    holds. `public`: answers a visitor too (otherwise: sign in first). `query`: a query string
+    for the address, its {placeholders} filled like the path's (a search's words and filters)."""
 
     method: str
     on: str
@@ -78,6 +79,7 @@ class Row:
     data: dict | None = None
     lists: tuple[str, str] | None = None
     public: bool = False
+    query: str = ""
 
 
 def ok(status: object = 200, **kw) -> Row:
@@ -135,6 +137,9 @@ WEB: dict[str, Row] = {
     "web:person_photo": only("p", 200, 404, on="resident"),
     "web:unit": only("e", 200, 404),
     "web:topic": only("r", 200, 404, on="topic", lists=("r", "question")),
+    # Search: "Asked" is in every question's body; a community's filter answers like its page.
+    "web:search": Row("GET", "community", (("s", 200), ("", 404)), lists=("r", "question"),
+                      query="q=Asked&community={slug}"),
     "web:insights": only("n", 200, 403),
     "web:insights_request": only("n", 302, 403, method=POST, data={"window": "month"}),
     "web:insights_report": only("n", 200, 403),
@@ -217,6 +222,7 @@ API: dict[tuple[str, str], Row] = {
                                                                                       ("s", 403), ("", 404))),
     ("GET", f"{V1}/feed"): ok(lists=("b", "question")),
     ("GET", f"{V1}/topics/{{name}}/feed"): only("r", 200, 404, on="topic", lists=("r", "question")),
+    ("GET", f"{V1}/search"): ok(lists=("r", "question"), query="q=Asked"),
 }
 
 
@@ -291,15 +297,23 @@ def _web_url(name: str, world: World, place: Place | None) -> str:
     args = _arguments(world, place)
     if name.startswith("web:staff_token"):
         args["token_id"] = str(world.foreign_token)  # the newcomer's token, on the staff card of the newcomer
-    return reverse(name, kwargs={k: v for k, v in args.items() if f"<{k}>" in pattern or f":{k}>" in pattern})
+    url = reverse(name, kwargs={k: v for k, v in args.items() if f"<{k}>" in pattern or f":{k}>" in pattern})
+    return url + _query(WEB[name], args)
 
 
-def _api_url(path: str, world: World, place: Place | None) -> str:
+def _query(row: Row, args: dict[str, object]) -> str:
+    query = row.query
+    for key, value in args.items():
+        query = query.replace("{" + key + "}", str(value))
+    return f"?{query}" if query else ""
+
+
+def _api_url(path: str, world: World, place: Place | None, row: Row | None = None) -> str:
     url = path
     for key, value in _arguments(world, place).items():
         url = url.replace("{" + key + "}", str(value))
     assert "{" not in url, f"no value for a parameter of {path}"
-    return url
+    return url + _query(row, _arguments(world, place)) if row else url
 
 
 class _Undo(Exception):
@@ -415,7 +429,7 @@ def test_the_access_matrix(world, role):
     for (method, path), row in API.items():
         row = dataclasses.replace(row, method=method)  # the operation's own method
         for place in _targets(row, world):
-            problems += _check(role, world, client, f"{method} {path}", row, _api_url(path, world, place), place,
+            problems += _check(role, world, client, f"{method} {path}", row, _api_url(path, world, place, row), place,
                                api_call=True)
     assert not problems, f"{role}: {len(problems)} answers differ from the table:\n" + "\n".join(problems)
 
@@ -440,13 +454,18 @@ def test_counts_count_only_whom_the_role_may_see(world, role):
 
 
 @pytest.mark.parametrize(("broken", "role"), [("secret communities seen", "employee"),
-                                              ("no external boundary", "supplier")])
+                                              ("no external boundary", "supplier"),
+                                              ("search without the read policy", "partner")])
 def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
     """The matrix is only worth its rows if a wrong rule fails it: break one and it must."""
     from socialfabric import access
 
     if broken == "no external boundary":
         monkeypatch.setattr(access, "_bounded", lambda viewer: False)
+    elif broken == "search without the read policy":
+        from socialfabric.search import services as search
+
+        monkeypatch.setattr(search, "_scope", lambda viewer, filters, row: ("1 = 1", []))  # search alone
     else:
         monkeypatch.setattr(access, "can_see_community", lambda member, community: member.is_authenticated)
     with pytest.raises(AssertionError, match="answers differ from the table"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +47,7 @@ MAX_CURSOR_CHARS = 2000
 # The people directory pages by a grid of cards: 24 fills 2, 3 and 4 columns evenly.
 DIRECTORY_PAGE_SIZE = 24
 
-Value = int | str | datetime
+Value = int | float | str | datetime
 
 
 def page_size(limit: object) -> int:
@@ -96,6 +97,16 @@ def _check(value: Any, kind: type) -> Value:
         if utc is None:  # a naive time is ambiguous; we only ever hand out aware ones
             raise _bad()
         return utc
+    if kind is float:  # a search rank: any finite number (JSON writes 2.0 as 2.0, but accept 2)
+        if type(value) not in (float, int):
+            raise _bad()
+        try:
+            number = float(value)
+        except OverflowError:  # an int of 400 digits
+            raise _bad() from None
+        if not math.isfinite(number):
+            raise _bad()
+        return number
     if type(value) is not kind:
         raise _bad()
     if kind is int and not 0 <= value <= MAX_ID:
@@ -106,7 +117,7 @@ def _check(value: Any, kind: type) -> Value:
 
 
 def decode_cursor(cursor: object, kinds: Sequence[type]) -> list[Value]:
-    """The values a cursor carries, one per kind (int, str or datetime), or InvalidInput."""
+    """The values a cursor carries, one per kind (int, float, str or datetime), or InvalidInput."""
     if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_CHARS:
         raise _bad()
     try:

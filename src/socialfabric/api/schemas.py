@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from socialfabric.communities.models import Audience, Role, Visibility
-from socialfabric.conversations.models import ROOT_KINDS, ReactionKind
+from socialfabric.conversations.models import ROOT_KINDS, PostKind, ReactionKind
 from socialfabric.insights.models import ReportStatus, Window
 from socialfabric.org.models import TokenScope
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
@@ -38,6 +38,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Field(min_length=1, max_length=140), AfterValidator(_storable)]
 Handle = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_storable)]
 SearchText = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+# The full-text search box: the service checks what is in it (search.query, at most 200 characters).
+SearchQuery = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
 ExpertiseTag = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
 PhotoKey = Annotated[str, Field(max_length=64), AfterValidator(_storable)]
 TopicName = Annotated[str, Field(min_length=1, max_length=65), AfterValidator(_storable)]
@@ -47,6 +49,8 @@ Limit = Annotated[int, Field(ge=1, le=settings.SOCIALFABRIC_MAX_PAGE_SIZE)]
 # The vocabularies come from the domain's own choices: one list of words, never restated here.
 RootKind = Literal[tuple(k.value for k in ROOT_KINDS)]
 ReactionKindName = Literal[tuple(ReactionKind.values)]
+PostKindName = Literal[tuple(PostKind.values)]
+SearchSort = Literal["relevance", "newest"]
 RoleName = Literal[tuple(Role.values)]
 StakeholderName = Literal[tuple(Stakeholder.values)]
 ExternalKindName = Literal[tuple(k for k in Stakeholder.values if k in EXTERNAL_KINDS)]
@@ -366,3 +370,23 @@ class ReportPage(Schema):
 
 class CsrfOut(Schema):
     csrf_token: str
+
+
+# --- search -------------------------------------------------------------------------------
+
+class SearchHitOut(Schema):
+    post: PostOut
+    title_html: str = Field(description="The title, HTML-escaped, the matched words in <mark>")
+    snippet_html: str = Field(description="A passage of the body around the matched words, HTML-escaped, "
+                                          "the matched words in <mark>")
+
+
+class SearchOut(Schema):
+    items: list[SearchHitOut] = Field(description="Posts and replies the caller may read, best match first "
+                                                  "(or newest first)")
+    next_cursor: str | None
+    people: list[MemberOut] = Field(description="On the first page without filters: members whose name or "
+                                                "handle holds every word")
+    communities: list[CommunityRef] = Field(description="On the first page without filters: communities whose "
+                                                        "name or purpose holds every word")
+    topics: list[str] = Field(description="On the first page without filters: topics starting with the first word")

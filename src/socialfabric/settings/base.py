@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "socialfabric.conversations",
     "socialfabric.feed",
     "socialfabric.insights",
+    "socialfabric.search",
     "socialfabric.web",
 ]
 
@@ -241,6 +242,11 @@ SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY = _bool("SOCIALFABRIC_EXTERNALS_SEE_DIRECTO
 SOCIALFABRIC_MAX_BODY_CHARS = int(os.environ.get("SOCIALFABRIC_MAX_BODY_CHARS", "10000"))
 SOCIALFABRIC_MAX_TITLE_CHARS = 200
 SOCIALFABRIC_PAGE_SIZE = 20
+# Search (docs/search.md): the text search language (a PostgreSQL configuration name; "english"
+# also stems on SQLite; `socialfabric search rebuild` after a change), and how many of the newest
+# matches a relevance-ordered search ranks.
+SOCIALFABRIC_SEARCH_LANGUAGE = os.environ.get("SOCIALFABRIC_SEARCH_LANGUAGE", "english")
+SOCIALFABRIC_SEARCH_RANK_WINDOW = int(os.environ.get("SOCIALFABRIC_SEARCH_RANK_WINDOW", "500"))
 SOCIALFABRIC_MAX_PAGE_SIZE = 100
 
 # Uploaded files (members' photos, as resized thumbnails) live here, beside the SQLite

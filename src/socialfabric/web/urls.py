@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from socialfabric.web import insights
-from socialfabric.web.views import account, communities, home, invitations, people, staff, threads
+from socialfabric.web.views import account, communities, home, invitations, people, search, staff, threads
 
 app_name = "web"
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("people/<str:handle>/photo/<int:size>-<str:key>.webp", people.person_photo, name="person_photo"),
     path("units/<slug:slug>/", people.unit, name="unit"),
     path("topics/<str:name>/", people.topic, name="topic"),
+    path("search/", search.search_page, name="search"),
     path("insights/", insights.dashboard, name="insights"),
     path("insights/reports/", insights.report_request, name="insights_request"),
     path("insights/reports/<int:report_id>/", insights.report_detail, name="insights_report"),

@@ -52,3 +52,11 @@ def photo_url(person: object, size: int) -> str:
     if not key:
         return ""
     return reverse("web:person_photo", args=[person.handle, int(size), key])
+
+
+@register.filter
+def thread_url(post: object) -> str:
+    """The thread page of a post, at the reply when it is one (plumbing.thread_url)."""
+    from socialfabric.web.views.plumbing import thread_url as url
+
+    return url(post)

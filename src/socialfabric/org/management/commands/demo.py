@@ -63,11 +63,16 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        # The demo writes in bulk, past the consumers that keep the search index: index it whole.
+        from socialfabric.search import index
+
+        indexed = index.rebuild()
         self.stdout.write(
             f"Demo organisation ready in {result.seconds:.1f} s: {result.members} members, {result.units} units, "
             f"{result.communities} communities, {result.memberships} memberships, {result.follows} follows, "
             f"{result.threads} threads + {result.replies} replies, {result.reactions} reactions, "
-            f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows."
+            f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows, "
+            f"{indexed} posts indexed for search."
         )
         self.stdout.write(
             f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   analyst: {demo.ADMIN_LOGIN} / {demo.DEMO_PASSWORD}"

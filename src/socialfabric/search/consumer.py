@@ -1,0 +1,36 @@
+"""Keeps the index in step with the activity stream: a consumer, after each act commits.
+
+It runs in the process that made the act, right after the commit, so a search made after
+the answer to "post this" finds the post. A failure is logged and leaves the index behind
+by that post until `socialfabric search rebuild` (see docs/search.md).
+"""
+
+from __future__ import annotations
+
+from socialfabric import activity
+from socialfabric.activity.models import Activity
+from socialfabric.activity.verbs import ObjectType, Verb
+from socialfabric.search import index
+
+
+def _write(act: Activity) -> None:
+    if act.object_type == ObjectType.POST and act.object_id:
+        index.index_posts([act.object_id])
+
+
+def _remove(act: Activity) -> None:
+    if act.object_type == ObjectType.POST and act.object_id:
+        index.unindex_posts([act.object_id])
+
+
+def _renamed(act: Activity) -> None:
+    # A post's entry holds its author's name: a new name is found, the old one no longer.
+    if "name" in (act.details or {}).get("fields", []) and act.actor_id:
+        index.index_posts_where("p.author_id = %s AND p.deleted_at IS NULL", [act.actor_id])
+
+
+def connect() -> None:
+    for verb in (Verb.POST, Verb.REPLY, Verb.EDIT):
+        activity.subscribe(verb, _write)
+    activity.subscribe(Verb.REMOVE, _remove)
+    activity.subscribe(Verb.UPDATE_PROFILE, _renamed)
