@@ -5,7 +5,9 @@ Ten roles and six communities, one of each visibility (open, closed, secret) x a
 exist, each carrying the community's tag in its text so that a page or a list can be searched
 for it: a question by `member` with a reply by `moderator`, a topic used nowhere else, a
 resident (an employee who belongs to that community only, with a photo), and in the closed
-ones a pending request to join.
+ones a pending request to join. Every role (and the newcomer) has a notification about each
+place's question and, for the closed ones, about its request to join: made directly, as if each
+had been told before losing access, so that the read policy alone must hide them.
 
 Roles
 - anonymous: not signed in.
@@ -66,6 +68,9 @@ class World:
     invitation: int  # a pending invitation, for the staff rows
     foreign_token: int  # a token of someone none of the roles is
     tokens: dict[str, str] = field(default_factory=dict)  # role -> a read+write token
+    # (role, kind) -> the role's notification about that place's question; "-" -> the newcomer's
+    notes: dict[tuple[str, str], int] = field(default_factory=dict)
+    asks: dict[tuple[str, str], int] = field(default_factory=dict)  # the same, about its request to join
 
 
 def _photo() -> SimpleUploadedFile:
@@ -121,8 +126,26 @@ def build() -> World:
     world = World(people, places, newcomer, report.id, invitation.id, foreign.id)
     for role, member in people.items():
         world.tokens[role] = org.create_token(member, "matrix")[1]
+    _notify(world)
     # The index's consumer runs after a commit, which a test's transaction never makes: index now.
     from socialfabric.search import index
 
     index.rebuild()
     return world
+
+
+def _notify(world: World) -> None:
+    from socialfabric.notifications.models import Kind, Notification
+
+    seq = iter(range(10**9, 2 * 10**9))
+    who = {**world.people, "-": world.newcomer}
+    for kind, place in world.places.items():
+        for role, member in who.items():
+            n = Notification.objects.create(recipient=member, kind=Kind.MENTION, actor=world.people["moderator"],
+                                            post_id=place.question, activity_id=next(seq))
+            world.notes[(role, kind)] = n.id
+            if place.request is not None:
+                ask = Notification.objects.create(recipient=member, kind=Kind.JOIN_REQUEST,
+                                                  actor=world.people["moderator"], community=place.community,
+                                                  activity_id=next(seq))
+                world.asks[(role, kind)] = ask.id

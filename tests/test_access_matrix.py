@@ -160,6 +160,16 @@ WEB: dict[str, Row] = {
     "web:staff_invitation_revoke": only("t", 302, 403, method=POST),
     "web:staff_communities": only("t", 200, 403),
     "web:tokens": ok(),
+    # Notifications: each role has one about every place's question; only readable ones show.
+    "web:notifications": ok(lists=("r", "question")),
+    "web:notifications_bell": ok(),
+    "web:notification": Row("GET", "question", (("r", 302), ("", 404))),  # to the thread, or as if none
+    "web:notifications_read_all": ok(302, method=POST),
+    "web:notification_settings": ok(),
+    "web:community_watch": read(302, method=POST, on="community", data={"level": "watching"}),
+    "web:topic_watch": only("r", 302, 404, method=POST, on="topic"),
+    "web:feed_news": ok(302),  # not from htmx: to the home page
+    "web:unsubscribe": ok(404, public=True),  # a link that is not signed
     "web:token_revoke": ok(404, method=POST),  # someone else's token: as if there were none
 }
 
@@ -223,6 +233,14 @@ API: dict[tuple[str, str], Row] = {
     ("GET", f"{V1}/feed"): ok(lists=("b", "question")),
     ("GET", f"{V1}/topics/{{name}}/feed"): only("r", 200, 404, on="topic", lists=("r", "question")),
     ("GET", f"{V1}/search"): ok(lists=("r", "question"), query="q=Asked"),
+    ("GET", f"{V1}/notifications"): ok(lists=("r", "question")),
+    ("GET", f"{V1}/notifications/unread-count"): ok(),
+    ("POST", f"{V1}/notifications/read-all"): ok(),
+    ("POST", f"{V1}/notifications/{{notification_id}}/read"): Row(POST, "question", (("r", 200), ("", 404))),
+    ("GET", f"{V1}/notifications/preferences"): ok(),
+    ("PUT", f"{V1}/notifications/preferences"): ok(data={"digest": "daily"}),
+    ("PUT", f"{V1}/communities/{{slug}}/watch"): read(method="PUT", on="community", data={"level": "watching"}),
+    ("PUT", f"{V1}/topics/{{name}}/watch"): only("r", 200, 404, method="PUT", on="topic", data={"watching": True}),
 }
 
 
@@ -278,23 +296,25 @@ def test_every_path_has_a_row():
     assert api_names - API_PLUMBING, "the API's operations are mounted"
 
 
-def _arguments(world: World, place: Place | None) -> dict[str, object]:
-    """Every path argument: a place's things for a row about a community, the world's otherwise."""
+def _arguments(world: World, place: Place | None, role: str = "-") -> dict[str, object]:
+    """Every path argument: a place's things for a row about a community, the world's otherwise
+    (the notification: the role's own about that place; the newcomer's for no place)."""
     args: dict[str, object] = {
         "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
         "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
-        "post_id": 1, "request_id": 1}
+        "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")]}
     if place is not None:
         args.update(slug=place.community.slug, post_id=place.question, name=place.topic,
-                    handle=place.resident.handle, size=64, key=place.resident.photo)
+                    handle=place.resident.handle, size=64, key=place.resident.photo,
+                    notification_id=world.notes[(role if role in world.people else "-", place.kind)])
         if place.request is not None:
             args["request_id"] = place.request
     return args
 
 
-def _web_url(name: str, world: World, place: Place | None) -> str:
+def _web_url(name: str, world: World, place: Place | None, role: str = "-") -> str:
     pattern = next(p for p, n in _patterns() if n == name)
-    args = _arguments(world, place)
+    args = _arguments(world, place, role)
     if name.startswith("web:staff_token"):
         args["token_id"] = str(world.foreign_token)  # the newcomer's token, on the staff card of the newcomer
     url = reverse(name, kwargs={k: v for k, v in args.items() if f"<{k}>" in pattern or f":{k}>" in pattern})
@@ -308,12 +328,13 @@ def _query(row: Row, args: dict[str, object]) -> str:
     return f"?{query}" if query else ""
 
 
-def _api_url(path: str, world: World, place: Place | None, row: Row | None = None) -> str:
+def _api_url(path: str, world: World, place: Place | None, row: Row | None = None, role: str = "-") -> str:
     url = path
-    for key, value in _arguments(world, place).items():
+    args = _arguments(world, place, role)
+    for key, value in args.items():
         url = url.replace("{" + key + "}", str(value))
     assert "{" not in url, f"no value for a parameter of {path}"
-    return url + _query(row, _arguments(world, place)) if row else url
+    return url + _query(row, args) if row else url
 
 
 class _Undo(Exception):
@@ -422,15 +443,15 @@ def test_the_access_matrix(world, role):
     problems = []
     for name, row in WEB.items():
         for place in _targets(row, world):
-            url = _web_url(name, world, place)
+            url = _web_url(name, world, place, role)
             problems += _check(role, world, client, name, row, url, place, api_call=False)
             if row.method == POST:  # the same act from an htmx form: a fragment, or the error for its slot
                 problems += _check(role, world, client, name, row, url, place, api_call=False, htmx=True)
     for (method, path), row in API.items():
         row = dataclasses.replace(row, method=method)  # the operation's own method
         for place in _targets(row, world):
-            problems += _check(role, world, client, f"{method} {path}", row, _api_url(path, world, place, row), place,
-                               api_call=True)
+            url = _api_url(path, world, place, row, role)
+            problems += _check(role, world, client, f"{method} {path}", row, url, place, api_call=True)
     assert not problems, f"{role}: {len(problems)} answers differ from the table:\n" + "\n".join(problems)
 
 
@@ -453,15 +474,42 @@ def test_counts_count_only_whom_the_role_may_see(world, role):
     assert f"<dt>Followers</dt><dd>{len(seen)}</dd>" in page
 
 
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_requests_to_join_are_told_only_to_who_moderate(world, role):
+    """A notification of a request to join shows (list, count, opening it) only to the
+    community's owners and moderators, whoever it was made for."""
+    from socialfabric.notifications import services as notifications
+
+    member = world.people[role]
+    shown = set(notifications.visible(member).values_list("id", flat=True))
+    unread = notifications.unread_count(member)  # before opening (which marks read)
+    client = Client()
+    client.force_login(member)
+    for (who, kind), ident in world.asks.items():
+        if who != role:
+            continue
+        assert (ident in shown) == holds(role, kind, "m"), f"{role} {kind}"
+        assert client.get(reverse("web:notification", args=[ident])).status_code == (
+            302 if holds(role, kind, "m") else 404)
+    readable = sum(holds(role, kind, "r") for kind in KINDS)
+    asks = sum(holds(role, kind, "m") for kind in KINDS if world.places[kind].request is not None)
+    assert unread == readable + asks
+
+
 @pytest.mark.parametrize(("broken", "role"), [("secret communities seen", "employee"),
                                               ("no external boundary", "supplier"),
-                                              ("search without the read policy", "partner")])
+                                              ("search without the read policy", "partner"),
+                                              ("notifications without the read policy", "customer")])
 def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
     """The matrix is only worth its rows if a wrong rule fails it: break one and it must."""
     from socialfabric import access
 
     if broken == "no external boundary":
         monkeypatch.setattr(access, "_bounded", lambda viewer: False)
+    elif broken == "notifications without the read policy":
+        from django.db.models import Q
+
+        monkeypatch.setattr(access, "readable_notifications", lambda member: Q())
     elif broken == "search without the read policy":
         from socialfabric.search import services as search
 

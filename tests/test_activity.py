@@ -21,6 +21,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
 from socialfabric.insights import services as insights
+from socialfabric.notifications import services as notifications
 from socialfabric.org import importing
 from socialfabric.org import services as org
 from socialfabric.org.models import Follow
@@ -222,7 +223,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 
 # --- every state-changing service records its act ---------------------------------------------
 
-SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights]
+SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -247,13 +248,19 @@ READS: dict[str, set[str]] = {
         "parse_request", "default_request", "worker_id", "analyse", "latest", "get_report", "reports", "history",
         "waiting", "result_for",
     },
+    "socialfabric.notifications.services": {
+        "visible", "unread_count", "listing", "get", "channels", "channel_of", "digest_frequency", "unsubscribe_token",
+        "unsubscribe_preview", "level_in", "watches_topic", "describe", "fingerprint", "watch_levels",
+    },
 }
 # The background worker's bookkeeping of report jobs (claiming, computing, requeueing): the act
 # is asking for a report, recorded by request_report; a job changing state is not a new act.
 JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue",
                                                      "start_refresh"}}
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
-NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"}}
+NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
+            # Marking notifications read is the reader's bookkeeping, like a token's last use.
+            "socialfabric.notifications.services": {"mark_read", "mark_all_read"}}
 
 
 @pytest.fixture
@@ -363,6 +370,17 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "request_report": [(None, lambda w: insights.request_report(w["analyst"], insights.ReportRequest()),
                         [Verb.REQUEST_REPORT])],
     "schedule_due": [(None, lambda w: insights.schedule_due(), [Verb.REQUEST_REPORT])],
+    "set_preferences": [(None, lambda w: notifications.set_preferences(w["bob"], channels={"reply": "email"},
+                                                                       digest="daily"), [Verb.SET_NOTIFICATIONS])],
+    "unsubscribe": [(None, lambda w: notifications.unsubscribe(notifications.unsubscribe_token(w["bob"], "digest")),
+                     [Verb.SET_NOTIFICATIONS])],
+    "watch_community": [(None, lambda w: notifications.watch_community(w["bob"], w["open"], "watching"),
+                         [Verb.WATCH])],
+    "watch_topic": [(lambda w: conv.create_post(w["alice"], w["open"], body="#roadmap"),
+                     lambda w: notifications.watch_topic(w["bob"], "roadmap", True), [Verb.WATCH])],
+    "save_settings": [(None, lambda w: notifications.save_settings(w["bob"], channels={"mention": "off"},
+                                                                   levels={w["open"].slug: "muted"}),
+                       [Verb.SET_NOTIFICATIONS, Verb.WATCH])],
 }
 
 
@@ -386,7 +404,8 @@ def _state() -> dict[str, str]:
     """Every row of every table of ours, hashed: any write at all shows."""
     state = {}
     for model in apps.get_models():
-        if model._meta.app_label.startswith(("org", "activity", "communities", "conversations", "insights")):
+        if model._meta.app_label.startswith(("org", "activity", "communities", "conversations", "insights",
+                                              "notifications")):
             state[model._meta.label] = repr(list(model.objects.order_by("pk").values_list()))
     return state
 

@@ -235,8 +235,9 @@ def _ids_sql(values: Iterable[int]) -> str:
     return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
 
 
-def readable_communities_rule(viewer: Member, column: str = "p.community_id") -> Rule:
-    """Rows whose community (the `community_id` field; `column` in SQL) the viewer may read.
+def readable_communities_rule(viewer: Member, column: str = "p.community_id", field: str = "community_id") -> Rule:
+    """Rows whose community (the `field` lookup in the Q, `community_id` or a path such as
+    `post__community_id`; `column` in SQL) the viewer may read.
 
     In SQL, `column + 0` keeps the planner on the feed's ordered thread index (it then checks
     the community inside the index instead of gathering and sorting every match), and the
@@ -247,7 +248,7 @@ def readable_communities_rule(viewer: Member, column: str = "p.community_id") ->
     if viewer.is_staff:
         return EVERYTHING
     def readable() -> Q:
-        return Q(community_id__in=readable_community_ids(viewer))
+        return Q(**{f"{field}__in": readable_community_ids(viewer)})
 
     if viewer.stakeholder == Stakeholder.EMPLOYEE:  # every open community admits employees
         sql = f"({column} + 0 IN ({MY_COMMUNITIES_SQL}) OR {column} + 0 IN ({_OPEN_SQL}))"
@@ -258,6 +259,22 @@ def readable_communities_rule(viewer: Member, column: str = "p.community_id") ->
 def readable_posts_rule(viewer: Member, alias: str = "p") -> Rule:
     """Posts the viewer may read: the read policy for posts (feeds, threads, search, counts)."""
     return readable_communities_rule(viewer, f"{alias}.community_id")
+
+
+def readable_notifications(member: Member) -> Q:
+    """Notifications (a Q on the notifications' table) whose subject the member may read now: a
+    post still live in a community they may read, or a request to join a community they still
+    moderate. Checked when a notification is shown, counted or mailed, not only when made, so
+    one about a post that has since become unreadable (removed, or its reader left a closed
+    community) is never shown."""
+    live = Q(post__deleted_at__isnull=True)
+    if member.is_authenticated and member.is_staff:  # staff read and moderate everywhere
+        return Q(post__isnull=True) | live
+    # Built out in full: an empty Q() would drop out of `|` and widen the rule.
+    posts = readable_communities_rule(member, field="post__community_id").q & live
+    moderated = Q(community_id__in=Membership.objects.filter(
+        member_id=member.id or 0, role__in=[Role.OWNER, Role.MODERATOR]).values("community_id"))
+    return (Q(post__isnull=True) | posts) & (~Q(kind="join_request") | moderated)
 
 
 def readable_posts_filter(member: Member) -> Q:

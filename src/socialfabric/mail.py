@@ -29,15 +29,15 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
             render_to_string(f"mail/{template}_body.html", context))
 
 
-def send(to: str, template: str, context: dict) -> None:
+def send(to: str, template: str, context: dict, headers: dict[str, str] | None = None) -> None:
     subject, text, html = render(template, context)
-    deliver.enqueue(to, subject, text, html)
+    deliver.enqueue(to, subject, text, html, headers=headers or {})
 
 
 @task()
-def deliver(to: str, subject: str, text: str, html: str, attempt: int = 1) -> None:
+def deliver(to: str, subject: str, text: str, html: str, attempt: int = 1, headers: dict | None = None) -> None:
     """Send one message; on a failure try again later (up to ATTEMPTS), then give up loudly."""
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers or None)
     message.attach_alternative(html, "text/html")
     try:
         message.send()
@@ -47,4 +47,5 @@ def deliver(to: str, subject: str, text: str, html: str, attempt: int = 1) -> No
             raise
         wait = BACKOFF * 2 ** (attempt - 1)
         log.warning("sending %r to %s failed (attempt %d); again in %s", subject, to, attempt, wait)
-        deliver.using(run_after=timezone.now() + wait).enqueue(to, subject, text, html, attempt + 1)
+        deliver.using(run_after=timezone.now() + wait).enqueue(to, subject, text, html, attempt + 1,
+                                                               headers=headers or {})

@@ -47,6 +47,9 @@ class Verb(TextChoices):
     REVOKE_TOKEN = "revoke_token", "revoked an API token"
     UPDATE_PROFILE = "update_profile", "updated their profile"
     IMPORT_PEOPLE = "import_people", "imported people"
+    # Notifications
+    WATCH = "watch", "changed what they watch"
+    SET_NOTIFICATIONS = "set_notifications", "changed how they are notified"
     # Insights
     REQUEST_REPORT = "request_report", "asked for an insights report"
 

@@ -26,7 +26,14 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.throttling import BaseThrottle
 
-from socialfabric.api import routes_communities, routes_insights, routes_people, routes_posts, routes_search
+from socialfabric.api import (
+    routes_communities,
+    routes_insights,
+    routes_notifications,
+    routes_people,
+    routes_posts,
+    routes_search,
+)
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
 from socialfabric.api.common import declare_error_answers
 from socialfabric.api.schemas import CsrfOut
@@ -205,3 +212,4 @@ api.add_router("", routes_communities.router)
 api.add_router("", routes_posts.router)
 api.add_router("", routes_insights.router)
 api.add_router("", routes_search.router)
+api.add_router("", routes_notifications.router)

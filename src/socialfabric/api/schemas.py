@@ -17,6 +17,8 @@ from pydantic import AfterValidator
 from socialfabric.communities.models import Audience, Role, Visibility
 from socialfabric.conversations.models import ROOT_KINDS, PostKind, ReactionKind
 from socialfabric.insights.models import ReportStatus, Window
+from socialfabric.notifications.models import Channel, Frequency, Level
+from socialfabric.notifications.models import Kind as NotificationKind
 from socialfabric.org.models import TokenScope
 from socialfabric.org.stakeholders import EXTERNAL_KINDS, Stakeholder
 from socialfabric.paging import MAX_CURSOR_CHARS, MAX_ID
@@ -390,3 +392,68 @@ class SearchOut(Schema):
     communities: list[CommunityRef] = Field(description="On the first page without filters: communities whose "
                                                         "name or purpose holds every word")
     topics: list[str] = Field(description="On the first page without filters: topics starting with the first word")
+
+
+# --- notifications ------------------------------------------------------------------------
+
+NotificationKindName = Literal[tuple(NotificationKind.values)]
+ChannelName = Literal[tuple(Channel.values)]
+FrequencyName = Literal[tuple(Frequency.values)]
+LevelName = Literal[tuple(Level.values)]
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: NotificationKindName
+    text: str = Field(description="One plain sentence, e.g. “Ana and 4 others reacted to your post in “Q3 plan””")
+    actor: MemberRef | None
+    others: int = Field(description="How many more people did the same (reactions gather)")
+    post: int | None = Field(description="The post or reply it is about")
+    thread: int | None = Field(description="The thread that post is in")
+    community: CommunityRef | None
+    url: str = Field(description="The page it leads to (the thread at the reply)")
+    created_at: datetime
+    updated_at: datetime
+    read: bool
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut] = Field(description="Newest change first; only what the caller may read now")
+    next_cursor: str | None
+    unread: int
+
+
+class UnreadOut(Schema):
+    unread: int = Field(description="Unread notifications the caller may read now (the bell)")
+
+
+class ReadAllOut(Schema):
+    marked: int
+
+
+class PreferencesOut(Schema):
+    channels: dict[NotificationKindName, ChannelName] = Field(description="How each kind reaches the member")
+    digest: FrequencyName
+
+
+class PreferencesIn(Schema):
+    channels: dict[NotificationKindName, ChannelName] | None = Field(None, description="Only the kinds to change")
+    digest: FrequencyName | None = None
+
+
+class WatchIn(Schema):
+    level: LevelName
+
+
+class WatchOut(Schema):
+    community: CommunityRef
+    level: LevelName
+
+
+class TopicWatchIn(Schema):
+    watching: bool
+
+
+class TopicWatchOut(Schema):
+    topic: str
+    watching: bool

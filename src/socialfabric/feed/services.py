@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from socialfabric import access, paging
 from socialfabric.communities.models import Community
@@ -275,3 +276,32 @@ def topic_feed(viewer: Member, name: str, cursor: str | None = None, limit: obje
     if not result.items and (not cursor or not page(viewer, where, params, None, 1).items):
         raise NotFound("No such topic.", field="topic")
     return result
+
+
+NEWS_CAP = 99  # "99+ new posts" is enough to say: reload
+
+
+def newer_count(member: Member, cursor: object) -> int:
+    """How many threads of the member's home feed have had activity since the one a feed cursor
+    names (the top of the page they are reading): the "3 new posts" line. Same rule as the feed;
+    capped, so the poll costs at most a hundred index entries."""
+    if not isinstance(cursor, str) or not cursor:
+        return 0
+    when, ident = paging.decode_feed_cursor(cursor)
+    stamp = connection.ops.adapt_datetimefield_value(when)
+    where, params = home_sql(member)
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {_POST} p JOIN {_COMMUNITY} c ON c.id = p.community_id"
+           f" JOIN {_MEMBER} a ON a.id = p.author_id WHERE p.parent_id IS NULL AND {where}"
+           " AND (p.last_activity_at > %s OR (p.last_activity_at = %s AND p.id > %s))"
+           f" LIMIT {NEWS_CAP + 1}) news")
+    with connection.cursor() as db:
+        db.execute(sql, [*params, stamp, stamp, ident])
+        return int(db.fetchone()[0])
+
+
+def top_cursor(page: FeedPage) -> str:
+    """A cursor naming the first thread of a page (for newer_count); now, for an empty page."""
+    if not page.items:
+        return paging.encode_feed_cursor(timezone.now(), 0)
+    top = page.items[0].post
+    return paging.encode_feed_cursor(top.last_activity_at, top.id)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "socialfabric.feed",
     "socialfabric.insights",
     "socialfabric.search",
+    "socialfabric.notifications",
     "socialfabric.web",
 ]
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "socialfabric.web.context.bell",
             ],
         },
     },

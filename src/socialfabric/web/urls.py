@@ -6,7 +6,17 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from socialfabric.web import insights
-from socialfabric.web.views import account, communities, home, invitations, people, search, staff, threads
+from socialfabric.web.views import (
+    account,
+    communities,
+    home,
+    invitations,
+    notifications,
+    people,
+    search,
+    staff,
+    threads,
+)
 
 app_name = "web"
 
@@ -23,6 +33,13 @@ urlpatterns = [
     path("password/change/", login_required(account.PasswordChangeView.as_view()), name="password_change"),
     path("password/change/done/", RedirectView.as_view(pattern_name="web:tokens"), name="password_change_done"),
     path("", home.home, name="home"),
+    path("feed/news/", notifications.feed_news, name="feed_news"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/bell/", notifications.bell, name="notifications_bell"),
+    path("notifications/read/", notifications.read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/", notifications.notification_open, name="notification"),
+    path("settings/notifications/", notifications.notification_settings, name="notification_settings"),
+    path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("communities/", communities.communities, name="communities"),
     path("communities/<slug:slug>/", communities.community, name="community"),
     path("communities/<slug:slug>/join/", communities.community_join, name="community_join"),
@@ -30,6 +47,7 @@ urlpatterns = [
     path("communities/<slug:slug>/request/", communities.community_request, name="community_request"),
     path("communities/<slug:slug>/requests/<int:request_id>/", communities.community_decide,
          name="community_decide"),
+    path("communities/<slug:slug>/watch/", notifications.community_watch, name="community_watch"),
     path("communities/<slug:slug>/members/", communities.community_add_member, name="community_add_member"),
     path("posts/<int:post_id>/", threads.post_detail, name="post"),
     path("posts/<int:post_id>/reply/", threads.post_reply, name="post_reply"),
@@ -45,6 +63,7 @@ urlpatterns = [
     path("people/<str:handle>/photo/<int:size>-<str:key>.webp", people.person_photo, name="person_photo"),
     path("units/<slug:slug>/", people.unit, name="unit"),
     path("topics/<str:name>/", people.topic, name="topic"),
+    path("topics/<str:name>/watch/", notifications.topic_watch, name="topic_watch"),
     path("search/", search.search_page, name="search"),
     path("insights/", insights.dashboard, name="insights"),
     path("insights/reports/", insights.report_request, name="insights_request"),

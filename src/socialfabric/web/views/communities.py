@@ -14,6 +14,8 @@ from socialfabric.communities import services as communities_svc
 from socialfabric.communities.models import Audience, Community, Visibility
 from socialfabric.errors import DomainError, InvalidInput
 from socialfabric.feed import services as feed
+from socialfabric.notifications import services as notifications
+from socialfabric.notifications.models import Level
 from socialfabric.org import services as org
 from socialfabric.org.models import EXTERNAL_KINDS, Stakeholder
 from socialfabric.web.views.home import ROOT_KIND_CHOICES, composer_values, create_post
@@ -84,6 +86,7 @@ def _community_page(request: HttpRequest, c: Community, *, status: int = 200,
     }
     if ctx["can_read"]:
         ctx.update(feed_context(feed.community_feed(member, c, cursor_of(request))))
+        ctx.update(watch_level=notifications.level_in(member, c), level_choices=Level.choices)
     if moderates:
         ctx["pending"] = list(communities_svc.pending_requests(member, c))
     ctx.update(extra)

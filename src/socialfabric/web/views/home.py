@@ -69,5 +69,7 @@ def _home_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> Http
     announce_in = {c.slug for c in mine if access.can_post(member, c, "announcement")}
     kinds = [k for k in ROOT_KIND_CHOICES if k[0] != "announcement" or announce_in]
     ctx = {"nav": "home", "my_communities": mine, "kinds": kinds, "announce_in": announce_in,
-           "values": {"kind": "discussion"}, **feed_context(page), **extra}
+           "values": {"kind": "discussion"}, **feed_context(page), **extra,
+           # The "3 new posts" line polls from the top of the first page only.
+           "news_since": "" if cursor_of(request) else feed.top_cursor(page)}
     return render(request, "socialfabric/home.html", ctx, status=status)

@@ -10,6 +10,7 @@ from django.utils.cache import get_conditional_response
 from socialfabric import access, paging
 from socialfabric.errors import InvalidInput
 from socialfabric.feed import services as feed
+from socialfabric.notifications import services as notifications
 from socialfabric.org import photos
 from socialfabric.org import services as org
 from socialfabric.web.forms import DirectoryForm
@@ -125,4 +126,7 @@ def unit(request: HttpRequest, slug: str) -> HttpResponse:
 def topic(request: HttpRequest, name: str) -> HttpResponse:
     # NotFound also when the topic is used only where this member cannot read (no leak).
     page = feed.topic_feed(request.user, name, cursor_of(request))
-    return render(request, "socialfabric/topic.html", {"topic": name.lower().lstrip("#"), **feed_context(page)})
+    topic_name = name.lower().lstrip("#")
+    watching = notifications.watches_topic(request.user, topic_name)
+    return render(request, "socialfabric/topic.html",
+                  {"topic": topic_name, "watching": watching, **feed_context(page)})
