@@ -388,3 +388,21 @@ def test_the_digest_holds_lively_and_unanswered_threads_and_unread_notifications
     assert Client().post(path).status_code == 200
     assert notifications.digest_frequency(bob) == Frequency.OFF
     assert notifications.channels(bob) == notifications.channels(make_member("fresh"))  # kinds untouched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_starts_one_digest_chain_that_waits_an_hour(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.SOCIALFABRIC_INSIGHTS_REFRESH_HOURS = 0
+    run_jobs()
+    run_jobs()  # a second start adds no second chain
+    [waiting] = DBTaskResult.objects.filter(status="READY", task_path=mailing.digests.module_path)
+    assert waiting.run_after > timezone.now() + timedelta(minutes=59)
+    settings.SOCIALFABRIC_DIGESTS = False
+    DBTaskResult.objects.all().delete()
+    run_jobs()
+    assert not DBTaskResult.objects.filter(task_path=mailing.digests.module_path).exists()

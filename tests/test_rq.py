@@ -206,11 +206,19 @@ def test_the_refresh_chain_runs_on_redis(on_redis, settings, two_units_talking):
     report = Report.objects.get()
     assert report.status == ReportStatus.READY and report.requested_by is None
     scheduled = on_redis.scheduled_job_registry
-    [job_id] = scheduled.get_job_ids(cleanup=False)
-    assert on_redis.fetch_job(job_id).func_name == services.refresh.module_path
+
+    def chains() -> dict[str, list[str]]:  # the insights refresh and the digests wait side by side
+        found: dict[str, list[str]] = {}
+        for ident in scheduled.get_job_ids(cleanup=False):
+            found.setdefault(on_redis.fetch_job(ident).func_name, []).append(ident)
+        return found
+
+    [job_id] = chains()[services.refresh.module_path]
     assert scheduled.get_scheduled_time(job_id) > timezone.now() + timedelta(minutes=59)
+    [digests] = chains()["socialfabric.notifications.mailing.digests"]
     _run_worker_here(settings)
-    assert scheduled.get_job_ids(cleanup=False) == [job_id] and Report.objects.count() == 1
+    assert chains() == {services.refresh.module_path: [job_id], "socialfabric.notifications.mailing.digests": [digests]}
+    assert Report.objects.count() == 1
 
 
 # ----------------------------------------------------------------- kill -9
