@@ -33,35 +33,11 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-PG_BASE = os.environ.get("PG_BASE", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "sf_bench_notifications"
 
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
-
-
-def setup_django(kind: str, path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}" if kind == "sqlite" else f"{PG_BASE}/{PG_DB}"
-    os.environ["SOCIALFABRIC_VAR"] = str(DATA)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    import django
-
-    django.setup()
-
-
-def fresh_database(kind: str, path: Path) -> None:
-    if kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
 
 
 def notify(n: int, n_members: int, n_items: int, seed: int = 3) -> float:
@@ -96,9 +72,11 @@ def notify(n: int, n_members: int, n_items: int, seed: int = 3) -> float:
 def one_database(kind: str, args) -> dict:
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"notifications-{args.members}-{args.items}.sqlite3"
-    fresh_database(kind, path)
-    setup_django(kind, path)
     sys.path.insert(0, str(HERE))
+    from bench_search import fresh_database, setup_django
+
+    fresh_database(kind, path, PG_DB)
+    setup_django(kind, path, PG_DB)
     from django.db import connection
     from django.test import Client
 

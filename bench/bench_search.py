@@ -82,8 +82,8 @@ def texts(n_items: int, seed: int = 5):
     return text
 
 
-def setup_django(kind: str, path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}" if kind == "sqlite" else f"{PG_BASE}/{PG_DB}"
+def setup_django(kind: str, path: Path, pg_db: str = PG_DB) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}" if kind == "sqlite" else f"{PG_BASE}/{pg_db}"
     os.environ["SOCIALFABRIC_VAR"] = str(DATA)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialfabric.settings.local")
     os.environ["DEBUG"] = "false"
@@ -93,7 +93,7 @@ def setup_django(kind: str, path: Path) -> None:
     django.setup()
 
 
-def fresh_database(kind: str, path: Path) -> None:
+def fresh_database(kind: str, path: Path, pg_db: str = PG_DB) -> None:
     if kind == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -101,8 +101,8 @@ def fresh_database(kind: str, path: Path) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_db}")
+        conn.execute(f"CREATE DATABASE {pg_db}")
 
 
 def _pg_filled() -> bool:

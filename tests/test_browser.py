@@ -65,9 +65,11 @@ def test_question_thread_with_htmx(live_server, browser, alice, bob, open_commun
     assert Post.objects.get(body="And a named buddy for each supplier.").depth == 2
     assert page.evaluate("window.__stayed === true")
 
-    # React: the button toggles and its count follows, without a reload.
+    # React: the button toggles and its count follows, without a reload. A reply's bar shows
+    # the reactions it has until hovered or focused (tests/test_reading.py).
     like = page.locator(f"#react-{reply.id}-like")
     expect(like).to_have_attribute("aria-pressed", "false")
+    page.locator(f"#react-{reply.id}").hover()
     like.click()
     expect(page.locator(f"#react-{reply.id}-like")).to_have_attribute("aria-pressed", "true")
     expect(page.locator(f"#react-{reply.id}-like .count")).to_have_text("1")

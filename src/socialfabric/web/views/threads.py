@@ -25,6 +25,32 @@ from socialfabric.web.views.plumbing import (
     thread_url,
 )
 
+# A long thread reads from the top: three levels open, deeper branches folded behind "N more
+# replies"; past RECENT_BRANCHES top-level replies, the older ones fold behind one line.
+OPEN_LEVELS = 3
+RECENT_BRANCHES = 15
+
+
+def fold(tree: list[dict], accepted: int | None) -> tuple[list[dict], list[dict]]:
+    """Mark each node with its depth, how many replies lie below it, and whether its branch
+    starts folded; split the top level into (older, folded together) and recent branches.
+    Everything stays on the page (<details>), so a link to any reply still lands on it."""
+
+    def walk(node: dict, depth: int) -> int:
+        node["depth"] = depth
+        node["below"] = sum(1 + walk(child, depth + 1) for child in node["children"])
+        node["fold"] = depth >= OPEN_LEVELS and bool(node["children"])
+        return node["below"]
+
+    for node in tree:
+        walk(node, 1)
+    if len(tree) <= RECENT_BRANCHES + 3:  # folding two or three would save nothing
+        return [], tree
+    older, recent = tree[:-RECENT_BRANCHES], tree[-RECENT_BRANCHES:]
+    keep = [n for n in older if n["post"].id == accepted]  # the accepted answer stays in sight
+    older = [n for n in older if n["post"].id != accepted]
+    return older, keep + recent
+
 
 def _thread_flags(member: Member, root: Post) -> dict[str, Any]:
     return {
@@ -42,7 +68,9 @@ def _thread_page(request: HttpRequest, post_id: int, *, status: int = 200, **ext
     history = conv.histories(posts)
     for p in posts:
         p.history = history.get(p.id, [])
-    ctx = {"nav": "communities", "tree": conv.build_tree(root, replies), "reply_total": len(replies),
+    older, tree = fold(conv.build_tree(root, replies), root.accepted_answer_id)
+    ctx = {"nav": "communities", "tree": tree, "older": older, "reply_total": len(replies),
+           "older_total": sum(1 + n["below"] for n in older),
            "community": root.community, **_thread_flags(member, root), **extra}
     failed = extra.get("reply_error")
     if failed:
@@ -100,7 +128,8 @@ def post_react(request: HttpRequest, post_id: int) -> HttpResponse:
     if is_htmx(request):
         post = decorate(member, [post])[0]
         return render(request, "socialfabric/_reactions.html",
-                      {"post": post, "bar": post.bar, "next": safe_next(request, "")})
+                      {"post": post, "bar": post.bar, "next": safe_next(request, ""),
+                       "compact": post.parent_id is not None})  # a reply's bar stays a summary
     return redirect(safe_next(request, thread_url(post)))
 
 

@@ -9,6 +9,24 @@
     window.setTimeout(function () { live.textContent = text; }, 50);
   }
 
+  // A visible confirmation too (for everyone, not only screen readers), gone after a while.
+  var flashTimer = null;
+  function flash(text) {
+    if (!text) return;
+    var note = document.getElementById("flash");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "flash";
+      note.className = "notice notice-success flash";
+      note.setAttribute("aria-hidden", "true"); // the live region says it once
+      document.body.appendChild(note);
+    }
+    note.textContent = text;
+    note.hidden = false;
+    window.clearTimeout(flashTimer);
+    flashTimer = window.setTimeout(function () { note.hidden = true; }, 5000);
+  }
+
   function errorSlot(form) {
     return form && form.id ? document.getElementById(form.id + "-error") : null;
   }
@@ -42,6 +60,7 @@
       if (summary) summary.focus();
     }
     announce(form.getAttribute("data-success-message"));
+    flash(form.getAttribute("data-success-message"));
   });
 
   // Server errors (5xx) and lost connections get a message instead of silence.
@@ -79,4 +98,18 @@
     if (evt.target && evt.target.id === "composer-community") narrowKinds();
   });
   document.addEventListener("DOMContentLoaded", narrowKinds);
+
+  // A link to a reply inside a folded branch ("12 more replies") opens the branch first.
+  function revealTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var opened = false;
+    for (var el = target.parentElement; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS" && !el.open) { el.open = true; opened = true; }
+    }
+    if (opened) target.scrollIntoView();
+  }
+  document.addEventListener("DOMContentLoaded", revealTarget);
+  window.addEventListener("hashchange", revealTarget);
 })();
