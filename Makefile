@@ -73,6 +73,7 @@ test-postgres: venv chromium postgres redis
 bench: venv postgres
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_notifications.py
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py

@@ -88,3 +88,37 @@ def painted(svg, shapes: str, *, area: bool = False) -> int:
     return svg.evaluate(
         f"s => [...s.querySelectorAll('{shapes}')].filter(e => {{"
         f"const r = e.getBoundingClientRect(); return r.width > 0 {join} r.height > 0; }}).length")
+
+
+def labels_clash(svg, selector: str = "text.unit-label") -> list[str]:
+    """Pairs of the svg's labels that overlap on screen (each label's own box, turned with the
+    label, so radial names are judged by their real outline), and labels that stick out of
+    the chart or are smaller than 10 px: what makes a labelled chart illegible."""
+    return svg.evaluate(
+        """(s, sel) => {
+          const out = [], frame = s.getBoundingClientRect();
+          const corners = e => {
+            const b = e.getBBox(), m = e.getScreenCTM();
+            return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+              .map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
+          };
+          const apart = (p, q) => {  // separating axis theorem for two convex quadrilaterals
+            for (const poly of [p, q]) for (let i = 0; i < 4; i++) {
+              const a = poly[i], b = poly[(i + 1) % 4], nx = b.y - a.y, ny = a.x - b.x;
+              const proj = r => r.map(c => c.x * nx + c.y * ny);
+              const pp = proj(p), qq = proj(q), eps = 1e-6 * Math.hypot(nx, ny);
+              if (Math.max(...pp) <= Math.min(...qq) + eps || Math.max(...qq) <= Math.min(...pp) + eps) return true;
+            }
+            return false;
+          };
+          const labels = [...s.querySelectorAll(sel)].map(e => [e.textContent, corners(e),
+                                                            parseFloat(getComputedStyle(e).fontSize)]);
+          for (const [t, c, size] of labels) {
+            if (size < 10) out.push(`${t}: ${size} px`);
+            if (c.some(p => p.x < frame.left - 1 || p.x > frame.right + 1 || p.y < frame.top - 1
+                            || p.y > frame.bottom + 1)) out.push(`${t}: outside the chart`);
+          }
+          for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++)
+            if (!apart(labels[i][1], labels[j][1])) out.push(`${labels[i][0]} / ${labels[j][0]}`);
+          return out;
+        }""", selector)

@@ -141,6 +141,7 @@ WEB: dict[str, Row] = {
     "web:search": Row("GET", "community", (("s", 200), ("", 404)), lists=("r", "question"),
                       query="q=Asked&community={slug}"),
     "web:insights": only("n", 200, 403),
+    "web:insights_guide": only("n", 200, 403),
     "web:insights_request": only("n", 302, 403, method=POST, data={"window": "month"}),
     "web:insights_report": only("n", 200, 403),
     "web:insights_status": only("n", 302, 403),  # the report is ready: to its page

@@ -246,7 +246,7 @@ READS: dict[str, set[str]] = {
     },
     "socialfabric.insights.services": {
         "parse_request", "default_request", "worker_id", "analyse", "latest", "get_report", "reports", "history",
-        "waiting", "result_for",
+        "waiting", "result_for", "person_names",
     },
     "socialfabric.notifications.services": {
         "visible", "unread_count", "listing", "get", "channels", "channel_of", "digest_frequency", "unsubscribe_token",

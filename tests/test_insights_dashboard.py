@@ -24,6 +24,7 @@ from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
 from socialfabric.insights import services
 from socialfabric.insights.analysis.report import pseudonym
 from socialfabric.insights.models import Report, ReportStatus
+from socialfabric.org.models import Member
 from tests.helpers import failing_act
 
 PASSWORD = "correct-horse-battery"
@@ -343,12 +344,17 @@ def test_names_for_analysts_pseudonyms_for_other_admins(activity, analyst, admin
     names = [r["id"] for r in report.result["network"]["influencers"]]
     assert names and "bob" in names + [r["id"] for r in report.result["network"]["brokers"]["betweenness"]]
     as_analyst = login(analyst).get(f"/insights/reports/{report.id}/").content.decode()
-    for handle in names:
-        assert f'<a href="/people/{handle}/">{handle}</a>' in as_analyst
+    standalone = login(analyst).get(f"/insights/reports/{report.id}/report.html").content.decode()
+    for handle in names:  # people read names, not handles; the link goes to the profile
+        name = Member.objects.get(handle=handle).name
+        assert name != handle and f'<a href="/people/{handle}/">{escape(name)}</a>' in as_analyst
+        assert f"<tr><td>{escape(name)}</td>" in standalone
+        assert f">{handle}</a>" not in as_analyst
     as_admin = login(admin).get(f"/insights/reports/{report.id}/").content.decode()
     cells = set(re.findall(r"<tr><td>([^<]+)</td>", as_admin))
     assert {pseudonym(h) for h in names} <= cells
-    assert not cells & set(names)
+    real = set(Member.objects.filter(handle__in=names).values_list("name", flat=True))
+    assert not cells & (set(names) | {escape(n) for n in real})
     assert "People are shown by pseudonym" in as_admin
     data = login(admin).get(f"/api/v1/insights/reports/{report.id}").json()
     assert [r["id"] for r in data["result"]["network"]["influencers"]] == [pseudonym(h) for h in names]
@@ -373,6 +379,27 @@ def test_dashboard_shows_the_latest_findings_and_charts(activity, analyst):
     assert "Roadmap stage reached" in page
     assert f'href="/insights/reports/{older.id}/"' in page  # the history
     assert f'href="/insights/reports/{report.id}/report.html"' in page
+
+
+def test_figures_are_rounded_for_people_and_defined_in_the_guide(activity, analyst):
+    report = queue_and_run(analyst, min_group=1)
+    page = login(analyst).get("/insights/").content.decode()
+    main = page.split("<main", 1)[1]
+    text = re.sub(r"<[^>]+>", " ", main)  # what people read, not the charts' coordinates
+    # No figure with more than two significant decimals (0.57 and 0.075, never 0.568445).
+    assert not re.findall(r"\b\d\.0*[1-9]\d{2,}|\d{2,}\.\d{2,}", text), "an unrounded figure"
+    gini = report.result["participation"]["gini"]
+    assert len(str(gini)) > 4 and f"Gini {gini:.2f}" in text
+    # Each section links to its definition, and the guide is a page with those anchors.
+    links = set(re.findall(r'href="/insights/guide/#([a-z0-9-]+)"', page))
+    assert {"participation-participation", "hierarchy-flow-hierarchy", "the-roadmap-stage-stages"} <= links
+    guide = login(analyst).get("/insights/guide/")
+    assert guide.status_code == 200
+    body = guide.content.decode()
+    assert "<h1" in body and "Insights: collaboration network analytics" in body
+    for anchor in links:
+        assert f'id="{anchor}"' in body and f'href="#{anchor}"' in body  # the heading and the contents
+    assert "<script>" not in body.split("<main", 1)[1]
 
 
 def test_empty_dashboard_says_so(analyst):

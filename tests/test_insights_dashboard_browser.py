@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from socialfabric import demo
 from socialfabric.insights.models import Report, ReportStatus
-from socialfabric.org.models import Unit
-from tests.browser import CHART_LABELS, no_horizontal_scroll, painted, shot, sign_in
+from socialfabric.org.models import Member, Unit
+from tests.browser import CHART_LABELS, labels_clash, no_horizontal_scroll, painted, shot, sign_in
 
 # The shape that carries each chart's data (html.py), by aria-label.
 CHARTS = dict(zip(CHART_LABELS, ("rect", "polyline", "rect.bar", "polyline.trend", "circle.unit"), strict=True))
@@ -105,8 +105,13 @@ def test_dashboard_shows_the_demo_organisations_findings(live_server, browser, d
     assert page.locator('main svg[aria-label^="Units sized"] circle.unit').count() == min(units, 40)
     # The admin of the demo is an analyst: influencers are named and linked to their profiles.
     first = report.result["network"]["influencers"][0]["id"]
-    expect(page.locator("#insights-people").get_by_role("link", name=first, exact=True).first) \
+    name = Member.objects.get(handle=first).name
+    expect(page.locator("#insights-people").get_by_role("link", name=name, exact=True).first) \
         .to_have_attribute("href", f"/people/{first}/")
+    assert labels_clash(page.locator('main svg[aria-label^="Units sized"]')) == []
+    # On a wide screen every chart fits its card: nothing to scroll sideways.
+    assert page.locator("main .chart-scroll").evaluate_all(
+        "boxes => boxes.every(e => e.scrollWidth <= e.clientWidth)")
     shot(page, "insights-dashboard")
     # Findings come before the charts.
     assert findings.last.bounding_box()["y"] < page.locator("main svg.chart").first.bounding_box()["y"]
@@ -137,6 +142,14 @@ def test_asking_for_a_report_updates_the_page_when_it_is_ready(live_server, brow
     expect(trend).to_contain_text(re.compile(r"\d{4}-Q[1-4]"))
     assert_charts_drawn(page)
     shot(page, "insights-dashboard-360")
+    assert no_horizontal_scroll(page)
+    # On a phone the wide tables and the dense charts scroll in their own box, not the page.
+    for box in (page.locator("main .table-scroll").first, page.locator("main .chart-scroll").first):
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'auto'")
+    # Every figure's definition is a page of the platform, a click away.
+    page.locator("#insights-participation").get_by_role("link", name="How this is measured").click()
+    expect(page).to_have_url(re.compile(r"/insights/guide/#participation"))
+    expect(page.locator("h3#participation-participation")).to_be_in_viewport()
     assert no_horizontal_scroll(page)
     assert errors == []
     page.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from tests.browser import CHART_LABELS, painted
+from tests.browser import CHART_LABELS, labels_clash, painted
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,11 @@ def test_html_report_charts_are_drawn(browser, report_file):
     # Chart-specific checks: a heatmap cell per unit pair, a circle per unit, data lines.
     heat = page.locator('svg[aria-label="Unit mixing matrix"] rect')
     assert heat.count() >= 9
-    assert page.locator('svg[aria-label^="Units sized"] circle').count() == 3
+    units_map = page.locator('svg[aria-label^="Units sized"]')
+    assert units_map.locator("circle.unit").count() == 3
+    names = sorted(units_map.locator("text.unit-label").all_text_contents())
+    assert names == ["Research (6)", "Sales (6)", "Support (6)"]
+    assert labels_clash(units_map) == []
     assert page.locator('svg[aria-label="Headline metrics per window"]').locator(
         "polyline, path").count() > 0
     assert page.locator('svg[aria-label="Lorenz curve of participation"]').locator(
@@ -89,4 +93,28 @@ def test_html_report_charts_are_drawn(browser, report_file):
     assert all(u.startswith("file://") for u in requests), requests
     assert page.locator("script").count() == 0
     assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("units", [12, 40])
+def test_units_map_names_every_unit_legibly(browser, tmp_path, units):
+    """Level names up to 16 units, radial ones beyond: none overlaps another or leaves the chart."""
+    names = [f"{word} {i}" for i, word in enumerate(["Customer Operations Europe", "Research",
+                                                     "Finance and Control", "IT"] * 10)][:units]
+    people = ["id,unit,level,stakeholder,manager"] + [f"p{i},{names[i % units]},2,employee," for i in range(3 * units)]
+    inter = ["source,target,timestamp,kind,weight,thread"] + [
+        f"p{i},p{(i * 7 + 1) % (3 * units)},2025-01-02T09:00:00Z,reply,1,t{i}" for i in range(3 * units)]
+    (tmp_path / "p.csv").write_text("\n".join(people) + "\n", encoding="utf-8")
+    (tmp_path / "i.csv").write_text("\n".join(inter) + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    call_command("insights", "report", "--quiet", "--people", str(tmp_path / "p.csv"), "--interactions",
+                 str(tmp_path / "i.csv"), "--format", "html", "--out", str(out), "--min-group", "1")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(out.as_uri())
+    units_map = page.locator('svg[aria-label^="Units sized"]')
+    labels = units_map.locator("text.unit-label")
+    assert labels.count() == units
+    assert all(text.endswith("(3)") for text in labels.all_text_contents())
+    assert labels_clash(units_map) == []
+    assert page.locator("h3", has_text="Strongest ties between units").count() == 1
     page.close()

@@ -238,6 +238,23 @@ def test_bell_list_open_and_read_all_on_the_web(alice, bob, open_community, comm
     assert b"bell-count" not in client.get(reverse("web:home")).content
 
 
+def test_the_bell_stops_counting_at_99_plus_and_hides_what_became_unreadable(alice, bob, open_community,
+                                                                           committed):
+    with committed():
+        post = conv.create_post(alice, open_community, title="Plan", body="see @bob")
+    seed = Notification.objects.get(recipient=bob)
+    Notification.objects.bulk_create(
+        Notification(recipient=bob, kind=seed.kind, actor=alice, post=post, community=open_community,
+                     activity_id=seed.activity_id + i) for i in range(1, 120))
+    assert notifications.unread_count(bob) == 120
+    assert notifications.unread_count(bob, notifications.BELL_MOST) == 100
+    home = login(bob).get(reverse("web:home")).content.decode()
+    assert 'aria-label="Notifications, more than 99 unread"' in home and ">99+</span>" in home
+    conv.remove_post(alice, post.id)  # every one of them is about a post nobody may read now
+    assert notifications.unread_count(bob, notifications.BELL_MOST) == 0
+    assert "bell-count" not in login(bob).get(reverse("web:home")).content.decode()
+
+
 def test_the_notifications_list_pages_by_cursor(alice, bob, open_community, committed, settings):
     for i in range(5):
         with committed():

@@ -276,6 +276,18 @@ def result_for(member: Member, report: Report) -> dict | None:
     return {**report.result, "network": network, "settings": settings_}
 
 
+def person_names(member: Member, result: dict | None) -> dict[str, str]:
+    """Names of the people a result lists by handle, for a reader who sees names (an empty
+    map for pseudonyms); someone no longer visible (deactivated) keeps their handle."""
+    if result is None or not access.sees_names_in_insights(member):
+        return {}
+    network = result.get("network", {})
+    handles = {row["id"] for rows in [network.get("influencers", []), *network.get("brokers", {}).values()]
+               for row in rows}
+    found = Member.objects.filter(access.visible_members(member), handle__in=handles)
+    return {handle: name or handle for handle, name in found.values_list("handle", "name")}
+
+
 # ------------------------------------------------------------------------- jobs
 # Background jobs (Django's Tasks API, see socialfabric.jobs), both idempotent: computing
 # claims each queued report once (a second run finds nothing to do), and the refresh only

@@ -16,7 +16,8 @@ class Bell:
         from socialfabric.notifications import services
 
         user = getattr(self.request, "user", None)
-        return services.unread_count(user) if user is not None and user.is_authenticated else 0
+        return (services.unread_count(user, services.BELL_MOST)
+                if user is not None and user.is_authenticated else 0)
 
 
 def bell(request: HttpRequest) -> dict:

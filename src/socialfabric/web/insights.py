@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from socialfabric import access
 from socialfabric.errors import DomainError
+from socialfabric.insights import guide as guides
 from socialfabric.insights import services
 from socialfabric.insights.analysis import html as charts
 from socialfabric.insights.models import Report, Window
@@ -47,12 +48,16 @@ def _context(request: HttpRequest, report: Report | None, **extra) -> dict:
     }
     if result is not None:
         link = _person_url if ctx["names"] else None
+        names = services.person_names(member, result)
+        definitions = guides.section_anchors(member)
         ctx.update(
+            stage_definition=definitions.get("stage"),
             result=result,
             summary=mark_safe(charts.summary(result)),
             findings=result["findings"],
             stage_html=mark_safe(charts.stage(result)),
-            sections=[(a, h, mark_safe(body)) for a, h, body in charts.sections(result, link)],
+            sections=[(a, h, mark_safe(body), definitions.get(a)) for a, h, body
+                      in charts.sections(result, link, lambda handle: names.get(handle, handle))],
             notes=result["notes"],
         )
     return ctx
@@ -62,6 +67,13 @@ def _context(request: HttpRequest, report: Report | None, **extra) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     report = services.latest(request.user)
     return render(request, "socialfabric/insights.html", _context(request, report, latest=True))
+
+
+@member_view
+def guide(request: HttpRequest) -> HttpResponse:
+    found = guides.guide(request.user)
+    return render(request, "socialfabric/insights_guide.html",
+                  {"nav": "insights", "guide": found, "body": mark_safe(found.html)})
 
 
 @member_view
@@ -117,7 +129,11 @@ def _download(request: HttpRequest, report_id: int, ext: str, content_type: str,
 
 @member_view
 def report_html(request: HttpRequest, report_id: int) -> HttpResponse:
-    return _download(request, report_id, "html", "text/html", charts.render)
+    def standalone(result: dict) -> str:
+        names = services.person_names(request.user, result)
+        return charts.render(result, lambda handle: names.get(handle, handle))
+
+    return _download(request, report_id, "html", "text/html", standalone)
 
 
 @member_view

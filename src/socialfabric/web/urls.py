@@ -66,6 +66,7 @@ urlpatterns = [
     path("topics/<str:name>/watch/", notifications.topic_watch, name="topic_watch"),
     path("search/", search.search_page, name="search"),
     path("insights/", insights.dashboard, name="insights"),
+    path("insights/guide/", insights.guide, name="insights_guide"),
     path("insights/reports/", insights.report_request, name="insights_request"),
     path("insights/reports/<int:report_id>/", insights.report_detail, name="insights_report"),
     path("insights/reports/<int:report_id>/status/", insights.report_status, name="insights_status"),

@@ -381,7 +381,20 @@ def stages(report: dict) -> dict:
 
 # --------------------------------------------------------------------------- findings
 def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.0f} %"
+    return "n/a" if x is None else f"{100 * x:.0f}\u00a0%"  # a no-break space: "30 %" stays one piece
+
+
+def _two(x) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+def _hours(h: float) -> str:
+    """A time as people say it: minutes under an hour, hours under two days, then days."""
+    if h < 1:
+        return f"{max(1, round(h * 60))} min"
+    if h < 48:
+        return f"{h:.1f} h" if h < 10 else f"{h:.0f} h"
+    return f"{h / 24:.0f} days"
 
 
 def findings(r: dict) -> list[str]:
@@ -390,7 +403,7 @@ def findings(r: dict) -> list[str]:
     p = r["participation"]
     out.append(f"{_pct(p['active_share'])} of the {r['counts']['people']:,} people initiated at "
                f"least one interaction; the most active 10 % made {_pct(p['top10_share'])} of "
-               f"all activity (Gini {p['gini'] if p['gini'] is not None else 'n/a'}).")
+               f"all activity (Gini {_two(p['gini'])}).")
     unit = r["silos"].get("unit")
     if unit and unit["ei"] is not None:
         tone = "inside their own units" if unit["ei"] < (unit["ei_expected"] or 0) else \
@@ -412,14 +425,14 @@ def findings(r: dict) -> list[str]:
                    "members together with employees of two or more units.")
     q = b.get("questions")
     if q and q["count"]:
-        med = "never reached" if q["median_hours"] is None else f"{q['median_hours']:.1f} h"
+        med = "never reached" if q["median_hours"] is None else _hours(q["median_hours"])
         out.append(f"External members asked {q['count']:,} questions; {_pct(q['answer_rate'])} "
                    f"got an employee answer (median time {med}).")
     comm = r["communities"]
     nmi = comm["nmi"].get("unit")
     if nmi is not None:
-        out.append(f"The informal network forms {comm['count']} communities (modularity "
-                   f"{comm['modularity']}); their match with the units is NMI {nmi:.2f}.")
+        out.append(f"The informal network forms {comm['count']:,} communities (modularity "
+                   f"{_two(comm['modularity'])}); their match with the units is NMI {nmi:.2f}.")
     st = r["stages"]["reached"]
     out.append(f"Roadmap stage reached: {st.capitalize() if st else 'none yet'}.")
     return out

@@ -56,7 +56,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @member_view
 def bell(request: HttpRequest) -> HttpResponse:
-    count = notifications.unread_count(request.user)
+    count = notifications.unread_count(request.user, notifications.BELL_MOST)
     if request.GET.get("seen") == str(count) and is_htmx(request):
         return HttpResponse(status=NO_CHANGE)
     return render(request, "socialfabric/_bell.html", {"bell_count": count})
