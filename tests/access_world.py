@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from socialfabric.attachments import services as attachments
 from socialfabric.communities import invitations
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community
@@ -53,6 +54,7 @@ class Place:
     topic: str
     resident: Member
     request: int | None  # a pending join request (closed communities only)
+    file: int = 0  # an image on the question
 
     @property
     def tag(self) -> str:
@@ -113,10 +115,11 @@ def build() -> World:
         question = conv.create_post(people["member"], c, kind="question", title=f"Question {tag}",
                                     body=f"Asked in {tag} #topic{tag}")
         reply = conv.create_reply(people["moderator"], question.id, body=f"Answer {tag}")
+        [image] = attachments.attach(people["member"], question.id, [_photo()])
         request = None
         if visibility == "closed":
             request = communities.request_to_join(person(f"requester{tag}"), c, f"Let me into {tag}").id
-        places[kind] = Place(kind, c, question.id, reply.id, f"topic{tag}", resident, request)
+        places[kind] = Place(kind, c, question.id, reply.id, f"topic{tag}", resident, request, image.id)
 
     people["analyst"].refresh_from_db()
     report = insights.request_report(people["analyst"], insights.parse_request(window="quarter"))

@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -172,6 +173,9 @@ WEB: dict[str, Row] = {
     "web:feed_news": ok(302),  # not from htmx: to the home page
     "web:unsubscribe": ok(404, public=True),  # a link that is not signed
     "web:token_revoke": ok(404, method=POST),  # someone else's token: as if there were none
+    # Files: to readers of their post only; to anyone else as if there were none (not even 403).
+    "web:attachment": Row("GET", "question", (("r", 200), ("", 404))),
+    "web:attachment_preview": Row("GET", "question", (("r", 200), ("", 404))),
 }
 
 V1 = "/api/v1"
@@ -242,6 +246,12 @@ API: dict[tuple[str, str], Row] = {
     ("PUT", f"{V1}/notifications/preferences"): ok(data={"digest": "daily"}),
     ("PUT", f"{V1}/communities/{{slug}}/watch"): read(method="PUT", on="community", data={"level": "watching"}),
     ("PUT", f"{V1}/topics/{{name}}/watch"): only("r", 200, 404, method="PUT", on="topic", data={"watching": True}),
+    ("GET", f"{V1}/attachments/{{attachment_id}}"): Row("GET", "question", (("r", 200), ("", 404))),
+    ("GET", f"{V1}/attachments/{{attachment_id}}/content"): Row("GET", "question", (("r", 200), ("", 404))),
+    ("GET", f"{V1}/attachments/{{attachment_id}}/preview"): Row("GET", "question", (("r", 200), ("", 404))),
+    # Only the question's author attaches; readers who did not write it 403, like editing.
+    ("POST", f"{V1}/posts/{{post_id}}/attachments"): Row(POST, "question", (("a", 201), ("s", 403), ("", 404)),
+                                                         data={"files": "<file>"}),
 }
 
 
@@ -303,9 +313,9 @@ def _arguments(world: World, place: Place | None, role: str = "-") -> dict[str, 
     args: dict[str, object] = {
         "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
         "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
-        "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")]}
+        "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")], "attachment_id": 1}
     if place is not None:
-        args.update(slug=place.community.slug, post_id=place.question, name=place.topic,
+        args.update(slug=place.community.slug, post_id=place.question, name=place.topic, attachment_id=place.file,
                     handle=place.resident.handle, size=64, key=place.resident.photo,
                     notification_id=world.notes[(role if role in world.people else "-", place.kind)])
         if place.request is not None:
@@ -347,7 +357,9 @@ def _call(client: Client, method: str, url: str, data: dict | None, *, api_call:
     headers = {"HX-Request": "true", "HX-Trigger": "form"} if htmx else {}
     try:
         with transaction.atomic():
-            if api_call:
+            if api_call and (data or {}).get("files") == "<file>":  # a multipart upload
+                response = client.post(url, {"files": SimpleUploadedFile("notes.txt", b"Some notes")})
+            elif api_call:
                 response = client.generic(method, url, json.dumps(data or {}), content_type="application/json")
             elif method == "GET":
                 response = client.get(url, headers=headers)
@@ -427,6 +439,8 @@ def _check(role: str, world: World, client: Client, label: str, row: Row, url: s
 def world(db, settings, tmp_path) -> World:
     settings.SOCIALFABRIC_WRITE_RATE = "0"  # hundreds of writes, each rolled back
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "files")}}}
     return access_world.build()
 
 
@@ -502,7 +516,8 @@ def test_requests_to_join_are_told_only_to_who_moderate(world, role):
 @pytest.mark.parametrize(("broken", "role"), [("secret communities seen", "employee"),
                                               ("no external boundary", "supplier"),
                                               ("search without the read policy", "partner"),
-                                              ("notifications without the read policy", "customer")])
+                                              ("notifications without the read policy", "customer"),
+                                              ("files without the read policy", "employee")])
 def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
     """The matrix is only worth its rows if a wrong rule fails it: break one and it must."""
     from socialfabric import access
@@ -513,6 +528,10 @@ def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
         from django.db.models import Q
 
         monkeypatch.setattr(access, "readable_notifications", lambda member: Q())
+    elif broken == "files without the read policy":
+        from django.db.models import Q
+
+        monkeypatch.setattr(access, "readable_attachments", lambda member: Q(removed_at__isnull=True))
     elif broken == "search without the read policy":
         from socialfabric.search import services as search
 

@@ -15,6 +15,7 @@ from django.db import transaction
 import socialfabric.activity
 from socialfabric import activity
 from socialfabric.activity.models import Activity, ObjectType, Verb
+from socialfabric.attachments import services as attachments
 from socialfabric.communities import invitations
 from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
@@ -223,7 +224,8 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 
 # --- every state-changing service records its act ---------------------------------------------
 
-SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications]
+SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
+                                     attachments]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -248,6 +250,8 @@ READS: dict[str, set[str]] = {
         "parse_request", "default_request", "worker_id", "analyse", "latest", "get_report", "reports", "history",
         "waiting", "result_for", "person_names",
     },
+    "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
+                                           "connect"},
     "socialfabric.notifications.services": {
         "visible", "unread_count", "listing", "get", "channels", "channel_of", "digest_frequency", "unsubscribe_token",
         "unsubscribe_preview", "level_in", "watches_topic", "describe", "fingerprint", "watch_levels",
@@ -260,12 +264,16 @@ JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_ne
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
 NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
             # Marking notifications read is the reader's bookkeeping, like a token's last use.
-            "socialfabric.notifications.services": {"mark_read", "mark_all_read"}}
+            "socialfabric.notifications.services": {"mark_read", "mark_all_read"},
+            # Deleting a removed post's files is the removal's consequence (a consumer of it).
+            "socialfabric.attachments.services": {"on_remove"}}
 
 
 @pytest.fixture
 def world(alice, bob, make_member, open_community, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # photos written by the acts stay out of ./var
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "files")}}}
     closed = communities.create_community(alice, name="Board", visibility="closed")
     dave = make_member("dave")
     question = conv.create_post(alice, open_community, kind="question", body="Who knows?")
@@ -283,6 +291,12 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), "teal").save(out, "PNG")
     return out.getvalue()
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
 
 
 def _accepted(w):
@@ -355,8 +369,16 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "remove_member": [(None, lambda w: communities.remove_member(w["alice"], w["open"], w["bob"]),
                        [Verb.REMOVE_MEMBER])],
     "create_post": [(None, lambda w: conv.create_post(w["bob"], w["open"], body="hi @alice"),
-                     [Verb.POST, Verb.MENTION])],
-    "create_reply": [(None, lambda w: conv.create_reply(w["alice"], w["answer"].id, body="thanks"), [Verb.REPLY])],
+                     [Verb.POST, Verb.MENTION]),
+                    (None, lambda w: attachments.create_post(w["bob"], w["open"], body="see file",
+                                                             files=[_upload("plan.png", _png())]),
+                     [Verb.POST, Verb.ATTACH])],
+    "create_reply": [(None, lambda w: conv.create_reply(w["alice"], w["answer"].id, body="thanks"), [Verb.REPLY]),
+                     (None, lambda w: attachments.create_reply(w["alice"], w["answer"].id, body="notes",
+                                                               files=[_upload("notes.txt", b"words")]),
+                      [Verb.REPLY, Verb.ATTACH])],
+    "attach": [(None, lambda w: attachments.attach(w["bob"], w["answer"].id, [_upload("a.txt", b"words")]),
+                [Verb.ATTACH])],
     "edit_post": [(None, lambda w: conv.edit_post(w["bob"], w["answer"].id, body="I do, @alice"),
                    [Verb.EDIT, Verb.MENTION])],
     "remove_post": [(None, lambda w: conv.remove_post(w["alice"], w["answer"].id), [Verb.REMOVE])],
@@ -405,7 +427,7 @@ def _state() -> dict[str, str]:
     state = {}
     for model in apps.get_models():
         if model._meta.app_label.startswith(("org", "activity", "communities", "conversations", "insights",
-                                              "notifications")):
+                                              "notifications", "attachments")):
             state[model._meta.label] = repr(list(model.objects.order_by("pk").values_list()))
     return state
 

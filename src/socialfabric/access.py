@@ -17,6 +17,9 @@ Rules
   sees themselves, the members of the communities they may read and their own organisation's
   external members (all active members with SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY), and never
   the company's units, levels, managers or reporting lines (docs/security.md).
+- Attachments are read exactly as their post: a file on a post one may not read, or on a
+  removed post, does not exist for the reader (404 like an unknown id); only the post's
+  author adds files to it.
 - Insights (organisation-wide analytics) are for analysts and staff; person names in them
   for analysts only, staff who are not analysts see pseudonyms. Secret communities'
   interactions never enter the platform's insights reports.
@@ -290,6 +293,23 @@ def readable_notifications_sql(member: Member, n: str = "n", p: str = "p") -> tu
                  f" AND role IN ('{Role.OWNER}', '{Role.MODERATOR}'))")
     return (f"({n}.post_id IS NULL OR ({live} AND {readable}))"
             f" AND ({n}.kind <> 'join_request' OR {moderated})", [*params, member.id])
+
+
+def readable_attachments(member: Member) -> Q:
+    """A Q on Attachment: files on a live post the member may read (staff: any live post), not
+    removed themselves. The download view, thumbnails, the API and every list of files use it."""
+    live = Q(post__deleted_at__isnull=True, removed_at__isnull=True)
+    if member.is_authenticated and member.is_staff:
+        return live
+    return live & readable_communities_rule(member, field="post__community_id").q
+
+
+def require_may_attach(member: Member, post: Post) -> None:
+    """Only the author adds files, and only while the post is live."""
+    if post.author_id != member.id:
+        raise Forbidden("Only the author may attach files to a post.", field="post")
+    if post.is_removed:
+        raise Conflict("This post was removed; it takes no more files.", field="post")
 
 
 def readable_posts_filter(member: Member) -> Q:

@@ -117,7 +117,9 @@ def check_write_rate(request: HttpRequest) -> None:
 def body_limit(request: HttpRequest) -> int:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
     if request.content_type == "multipart/form-data":
-        limit += settings.SOCIALFABRIC_PHOTO_MAX_BYTES + 64 * 1024  # one photo and its part headers
+        # One photo, or a post's files, and their part headers.
+        files = settings.SOCIALFABRIC_ATTACHMENT_MAX_BYTES * settings.SOCIALFABRIC_ATTACHMENTS_PER_POST
+        limit += max(settings.SOCIALFABRIC_PHOTO_MAX_BYTES, files) + 64 * 1024
     return limit
 
 

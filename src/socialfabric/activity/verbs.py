@@ -20,6 +20,7 @@ class Verb(TextChoices):
     MENTION = "mention", "mentioned"
     ACCEPT_ANSWER = "accept_answer", "accepted an answer"
     CLEAR_ANSWER = "clear_answer", "cleared the accepted answer"
+    ATTACH = "attach", "attached files"
     # Communities
     CREATE_COMMUNITY = "create_community", "created a community"
     JOIN = "join", "joined"

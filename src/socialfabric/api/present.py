@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from socialfabric.attachments import services as attachments
+from socialfabric.attachments.models import Attachment
 from socialfabric.communities.models import Community, JoinRequest, Membership
 from socialfabric.conversations.models import Post, PostRevision
 from socialfabric.feed.services import FeedItem, FeedPage, annotate
@@ -61,6 +63,13 @@ def join_request(r: JoinRequest, *, structure: bool = True) -> dict:
             "message": r.message, "status": r.status, "created_at": r.created_at, "decided_at": r.decided_at}
 
 
+def attachment(a: Attachment) -> dict:
+    return {"id": a.id, "name": a.name, "content_type": a.content_type, "size": a.size, "width": a.width,
+            "height": a.height, "created_at": a.created_at,
+            "url": reverse("api:attachment_content", kwargs={"attachment_id": a.id}),
+            "preview_url": reverse("api:attachment_preview", kwargs={"attachment_id": a.id}) if a.is_image else None}
+
+
 def post(item: FeedItem) -> dict:
     p = item.post
     return {
@@ -74,14 +83,17 @@ def post(item: FeedItem) -> dict:
         "edited": p.edited_at is not None, "edited_at": p.edited_at, "removed": p.is_removed,
         "reply_count": p.reply_count, "accepted_answer": p.accepted_answer_id,
         "reactions": item.reactions, "mine": item.mine,
+        "attachments": [attachment(a) for a in getattr(p, "files", [])],  # of_posts gave them
     }
 
 
 def single_post(viewer: Member, p: Post) -> dict:
+    attachments.of_posts(viewer, [p])
     return post(annotate(viewer, [p])[0])
 
 
-def feed(page: FeedPage) -> dict:
+def feed(page: FeedPage, viewer: Member) -> dict:
+    attachments.of_posts(viewer, [i.post for i in page.items])  # one query for the page
     return {"items": [post(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
@@ -89,6 +101,7 @@ def thread(viewer: Member, root: Post, replies: list[Post]) -> dict:
     """The root and its replies nested under their parents, each with its reactions."""
     for r in replies:
         r.community = root.community  # same community; spares a join per reply
+    attachments.of_posts(viewer, [root, *replies])
     items = {i.post.id: i for i in annotate(viewer, [root, *replies])}
     nodes = {r.id: {**post(items[r.id]), "children": []} for r in replies}
     top: list[dict] = []

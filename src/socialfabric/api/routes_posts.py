@@ -5,14 +5,16 @@ Posts are reached by id through conversations.services.get_readable_post, which 
 """
 
 from django.db import transaction
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router, Status, UploadedFile
 
 from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.common import ok, viewer
 from socialfabric.api.schemas import (
     AnswerIn,
+    AttachmentList,
+    AttachmentOut,
     Cursor,
     FeedOut,
     Handle,
@@ -29,6 +31,8 @@ from socialfabric.api.schemas import (
     ThreadOut,
     TopicName,
 )
+from socialfabric.attachments import services as attachments
+from socialfabric.attachments import serving
 from socialfabric.conversations import services as conv
 from socialfabric.feed import services as feed
 from socialfabric.feed.services import annotate
@@ -138,19 +142,64 @@ def clear_accepted_answer(request: HttpRequest, post_id: Id) -> dict:
     return present.single_post(me, conv.accept_answer(me, post_id, None))
 
 
+# --- files --------------------------------------------------------------------------------
+
+_BINARY = {"description": "The file's bytes", "content": {"application/octet-stream": {
+    "schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.post("/posts/{post_id}/attachments", response=ok(AttachmentList, 201), tags=["files"],
+             summary="Attach files to my post or reply")
+def attach_files(request: HttpRequest, post_id: Id, files: File[list[UploadedFile]]) -> Status:
+    """A multipart upload, one or more parts named `files`. The type is judged from the content
+    (images: JPEG, PNG, WebP, GIF; PDF; Office and OpenDocument files; ZIP; plain text), each file
+    at most the server's size limit and a post at most its number of files (docs/attachments.md);
+    one bad file refuses them all (400 on `attachments`, naming it). Only the author attaches."""
+    me = viewer(request)
+    added = attachments.attach(me, post_id, files)
+    return Status(201, {"items": [present.attachment(a) for a in added]})
+
+
+@router.get("/attachments/{attachment_id}", response=ok(AttachmentOut), tags=["files"],
+            summary="A file's description")
+def get_attachment(request: HttpRequest, attachment_id: Id) -> dict:
+    """404 for a file on a post I may not read, exactly as for one that does not exist."""
+    return present.attachment(attachments.get(viewer(request), attachment_id))
+
+
+@router.get("/attachments/{attachment_id}/content", response={200: None}, tags=["files"],
+            url_name="attachment_content", summary="A file's bytes",
+            openapi_extra={"responses": {200: _BINARY}})
+def get_attachment_content(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    """Images inline, other files with `Content-Disposition: attachment`; `nosniff` always."""
+    found, opened = attachments.open_file(viewer(request), attachment_id)
+    return serving.response(request, found, opened)
+
+
+@router.get("/attachments/{attachment_id}/preview", response={200: None}, tags=["files"],
+            url_name="attachment_preview", summary="An image's WebP preview",
+            openapi_extra={"responses": {200: {"description": "The preview (WebP)", "content": {
+                "image/webp": {"schema": {"type": "string", "format": "binary"}}}}}})
+def get_attachment_preview(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    """404 for a file that is not an image."""
+    found, opened = attachments.open_file(viewer(request), attachment_id, preview=True)
+    return serving.response(request, found, opened, preview=True)
+
+
 # --- feeds --------------------------------------------------------------------------------
 
 @router.get("/feed", response=ok(FeedOut), tags=["feeds"], summary="My home feed")
 def home_feed(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
     """Threads in my communities and threads by people I follow, newest activity first."""
-    return present.feed(feed.home_feed(viewer(request), cursor, limit))
+    me = viewer(request)
+    return present.feed(feed.home_feed(me, cursor, limit), me)
 
 
 @router.get("/communities/{slug}/feed", response=ok(FeedOut), tags=["feeds"], summary="A community's feed")
 def community_feed(request: HttpRequest, slug: Slug, cursor: Cursor | None = None,
                    limit: Limit | None = None) -> dict:
     me = viewer(request)
-    return present.feed(feed.community_feed(me, access.get_visible_community(me, slug), cursor, limit))
+    return present.feed(feed.community_feed(me, access.get_visible_community(me, slug), cursor, limit), me)
 
 
 @router.get("/members/{handle}/feed", response=ok(FeedOut), tags=["feeds"], summary="Threads a member started")
@@ -158,16 +207,17 @@ def member_feed(request: HttpRequest, handle: Handle, cursor: Cursor | None = No
                 limit: Limit | None = None) -> dict:
     """Only threads in communities I may read."""
     me = viewer(request)
-    return present.feed(feed.profile_feed(me, org.get_member(handle, me), cursor, limit))
+    return present.feed(feed.profile_feed(me, org.get_member(handle, me), cursor, limit), me)
 
 
 @router.get("/units/{slug}/feed", response=ok(FeedOut), tags=["feeds"], summary="Threads by a unit's members")
 def unit_feed(request: HttpRequest, slug: Slug, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
     me = viewer(request)
-    return present.feed(feed.unit_feed(me, org.get_unit(slug, me), cursor, limit))
+    return present.feed(feed.unit_feed(me, org.get_unit(slug, me), cursor, limit), me)
 
 
 @router.get("/topics/{name}/feed", response=ok(FeedOut), tags=["feeds"], summary="Threads tagged #name")
 def topic_feed(request: HttpRequest, name: TopicName, cursor: Cursor | None = None,
                limit: Limit | None = None) -> dict:
-    return present.feed(feed.topic_feed(viewer(request), name, cursor, limit))
+    me = viewer(request)
+    return present.feed(feed.topic_feed(me, name, cursor, limit), me)

@@ -11,6 +11,7 @@ from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.common import ok, viewer
 from socialfabric.api.schemas import Cursor, Handle, Limit, PostKindName, SearchOut, SearchQuery, SearchSort, Slug
+from socialfabric.attachments import services as attachments
 from socialfabric.feed.services import annotate
 from socialfabric.search import services as search
 
@@ -28,7 +29,7 @@ def search_all(request: HttpRequest, q: SearchQuery, community: Slug | None = No
     me = viewer(request)
     found = search.search(me, q, sort=sort, cursor=cursor, limit=limit, community=community, author=author,
                           kind=kind, unanswered=unanswered, since=since, until=until)
-    items = annotate(me, [h.post for h in found.hits])
+    items = annotate(me, attachments.of_posts(me, [h.post for h in found.hits]))
     structure = access.sees_structure(me)
     return {
         "items": [{"post": present.post(item), "title_html": h.title_html, "snippet_html": h.snippet_html}

@@ -229,6 +229,22 @@ class JoinRequestPage(Schema):
 
 # --- posts --------------------------------------------------------------------------------
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description="The download name: the uploader's, with the extension of the type found")
+    content_type: str = Field(description="Judged from the file's content, not its name")
+    size: int = Field(description="Bytes")
+    width: int | None = Field(description="Pixels, for images; null for other files")
+    height: int | None
+    url: str = Field(description="The file (images inline, other files as a download)")
+    preview_url: str | None = Field(description="A WebP preview of an image; null for other files")
+    created_at: datetime
+
+
+class AttachmentList(Schema):
+    items: list[AttachmentOut]
+
+
 class PostOut(Schema):
     id: int
     kind: str
@@ -249,6 +265,7 @@ class PostOut(Schema):
     accepted_answer: int | None
     reactions: dict[str, int] = Field(description="Count per reaction kind")
     mine: list[str] = Field(description="The reaction kinds I gave")
+    attachments: list[AttachmentOut] = Field(description="Files on the post that I may read")
 
 
 class ReplyNode(PostOut):

@@ -77,6 +77,7 @@ class ThreadSummary:
     parent_id: None = None
     root_id: None = None
     depth: int = 0
+    files: list = field(default_factory=list)  # its readable attachments, when a page asks for them
 
     @property
     def is_root(self) -> bool:

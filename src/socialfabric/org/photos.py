@@ -156,6 +156,9 @@ def _to_srgb(image: Image.Image, mode: str) -> Image.Image:
     return converted
 
 
+to_srgb = _to_srgb  # attachments' images are converted the same way
+
+
 def _square(image: Image.Image) -> Image.Image:
     """The centre square of the picture, at the largest thumbnail size."""
     width, height = image.size
@@ -165,10 +168,15 @@ def _square(image: Image.Image) -> Image.Image:
     return square.resize((LARGE, LARGE), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _webp(image: Image.Image) -> bytes:
-    # A fresh image with no `info`, and no exif/icc/xmp given to the encoder: nothing but pixels.
+def pixels_only(image: Image.Image) -> Image.Image:
+    """A fresh image with no `info` (no exif, icc, xmp or comments): nothing but pixels."""
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
+    return clean
+
+
+def _webp(image: Image.Image) -> bytes:
+    clean = pixels_only(image)  # and no exif/icc/xmp given to the encoder
     out = io.BytesIO()
     clean.save(out, format="WEBP", quality=_QUALITY, method=4)
     return out.getvalue()

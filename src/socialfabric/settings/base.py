@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "socialfabric.insights",
     "socialfabric.search",
     "socialfabric.notifications",
+    "socialfabric.attachments",
     "socialfabric.web",
 ]
 
@@ -261,6 +262,31 @@ MEDIA_ROOT = Path(os.environ.get("SOCIALFABRIC_MEDIA_ROOT", "") or VAR_DIR / "me
 # file that would unpack into gigabytes). The proxy's body limit should be a little larger.
 SOCIALFABRIC_PHOTO_MAX_BYTES = int(os.environ.get("SOCIALFABRIC_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 SOCIALFABRIC_PHOTO_MAX_PIXELS = 40_000_000
+
+# Files on posts and replies (docs/attachments.md): stored through Django's storage API in the
+# "attachments" storage, a local folder by default (beside the photos; back it up with them),
+# or an S3-compatible bucket with django-storages when SOCIALFABRIC_S3_BUCKET is set (private:
+# the platform reads the objects and serves them through its access-checked view; no public or
+# presigned URL is ever handed out). Limits: per file, per post, and pixels per image.
+SOCIALFABRIC_ATTACHMENT_MAX_BYTES = int(os.environ.get("SOCIALFABRIC_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+SOCIALFABRIC_ATTACHMENTS_PER_POST = int(os.environ.get("SOCIALFABRIC_ATTACHMENTS_PER_POST", "5"))
+SOCIALFABRIC_ATTACHMENT_MAX_PIXELS = 40_000_000
+_S3_BUCKET = os.environ.get("SOCIALFABRIC_S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": _S3_BUCKET, "location": "attachments", "default_acl": "private",
+                    "querystring_auth": True, "file_overwrite": True,
+                    "endpoint_url": os.environ.get("SOCIALFABRIC_S3_ENDPOINT_URL") or None,
+                    "region_name": os.environ.get("SOCIALFABRIC_S3_REGION") or None},
+    } if _S3_BUCKET else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(Path(os.environ.get("SOCIALFABRIC_ATTACHMENTS_ROOT", "")
+                                         or MEDIA_ROOT / "attachments")), "base_url": None},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from socialfabric.web import insights
 from socialfabric.web.views import (
     account,
+    attachments,
     communities,
     home,
     invitations,
@@ -61,6 +62,8 @@ urlpatterns = [
     path("people/<str:handle>/unfollow/", people.person_unfollow, name="person_unfollow"),
     path("people/<str:handle>/deactivate/", people.person_deactivate, name="person_deactivate"),
     path("people/<str:handle>/photo/<int:size>-<str:key>.webp", people.person_photo, name="person_photo"),
+    path("files/<int:attachment_id>/preview.webp", attachments.attachment_preview, name="attachment_preview"),
+    path("files/<int:attachment_id>/<str:name>", attachments.attachment, name="attachment"),
     path("units/<slug:slug>/", people.unit, name="unit"),
     path("topics/<str:name>/", people.topic, name="topic"),
     path("topics/<str:name>/watch/", notifications.topic_watch, name="topic_watch"),

@@ -60,3 +60,23 @@ def thread_url(post: object) -> str:
     from socialfabric.web.views.plumbing import thread_url as url
 
     return url(post)
+
+
+@register.simple_tag
+def attachment_hint() -> str:
+    """What a post's files may be, from the settings the service enforces."""
+    from django.conf import settings
+
+    from socialfabric.attachments.files import ACCEPTED
+
+    size = settings.SOCIALFABRIC_ATTACHMENT_MAX_BYTES / 1024 / 1024
+    return (f"Up to {settings.SOCIALFABRIC_ATTACHMENTS_PER_POST} files of at most {size:g} MB each: "
+            f"{ACCEPTED}. Images show in the post.")
+
+
+@register.simple_tag
+def attachment_accept() -> str:
+    """The file picker's hint (the server judges the content whatever the picker allowed)."""
+    from socialfabric.attachments.files import ACCEPT_ATTRIBUTE
+
+    return ACCEPT_ATTRIBUTE

@@ -85,7 +85,7 @@ def _community_page(request: HttpRequest, c: Community, *, status: int = 200,
         "items": [], "next_cursor": None,
     }
     if ctx["can_read"]:
-        ctx.update(feed_context(feed.community_feed(member, c, cursor_of(request))))
+        ctx.update(feed_context(feed.community_feed(member, c, cursor_of(request)), member))
         ctx.update(watch_level=notifications.level_in(member, c), level_choices=Level.choices)
     if moderates:
         ctx["pending"] = list(communities_svc.pending_requests(member, c))

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from socialfabric import access
+from socialfabric.attachments import services as attachments
 from socialfabric.communities import services as communities_svc
 from socialfabric.communities.models import Community
-from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import ROOT_KINDS
 from socialfabric.errors import DomainError
 from socialfabric.feed import services as feed
@@ -35,8 +35,8 @@ def composer_values(request: HttpRequest) -> dict[str, str]:
 
 def create_post(request: HttpRequest, community: Community) -> HttpResponse:
     values = composer_values(request)
-    post = conv.create_post(request.user, community, kind=values["kind"], title=values["title"],
-                            body=values["body"])
+    post = attachments.create_post(request.user, community, kind=values["kind"], title=values["title"],
+                                   body=values["body"], files=request.FILES.getlist("attachments"))
     if is_htmx(request):
         post = decorate(request.user, [post])[0]
         return render(request, "socialfabric/_feed_item.html", {"post": post, "bar": post.bar, "fresh": True})
@@ -69,7 +69,7 @@ def _home_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> Http
     announce_in = {c.slug for c in mine if access.can_post(member, c, "announcement")}
     kinds = [k for k in ROOT_KIND_CHOICES if k[0] != "announcement" or announce_in]
     ctx = {"nav": "home", "my_communities": mine, "kinds": kinds, "announce_in": announce_in,
-           "values": {"kind": "discussion"}, **feed_context(page), **extra,
+           "values": {"kind": "discussion"}, **feed_context(page, member), **extra,
            # The "3 new posts" line polls from the top of the first page only.
            "news_since": "" if cursor_of(request) else feed.top_cursor(page)}
     return render(request, "socialfabric/home.html", ctx, status=status)

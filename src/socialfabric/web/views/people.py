@@ -58,7 +58,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
         "reports": org.reports_of(member) if structure else [],
         "expertise": org.expertise_of(member),
         "their_communities": org.communities_of(viewer, member),
-        **feed_context(feed.profile_feed(viewer, member, cursor_of(request))),
+        **feed_context(feed.profile_feed(viewer, member, cursor_of(request)), viewer),
     }
     return render(request, "socialfabric/person.html", ctx)
 
@@ -118,7 +118,7 @@ def unit(request: HttpRequest, slug: str) -> HttpResponse:
     roster, headcount = org.unit_members(found, first=UNIT_ROSTER_SIZE)
     ctx = {"nav": "people", "unit": found, "people": roster, "people_count": headcount,
            "children": org.unit_children(found),
-           **feed_context(feed.unit_feed(request.user, found, cursor_of(request)))}
+           **feed_context(feed.unit_feed(request.user, found, cursor_of(request)), request.user)}
     return render(request, "socialfabric/unit.html", ctx)
 
 
@@ -129,4 +129,4 @@ def topic(request: HttpRequest, name: str) -> HttpResponse:
     topic_name = name.lower().lstrip("#")
     watching = notifications.watches_topic(request.user, topic_name)
     return render(request, "socialfabric/topic.html",
-                  {"topic": topic_name, "watching": watching, **feed_context(page)})
+                  {"topic": topic_name, "watching": watching, **feed_context(page, request.user)})

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from socialfabric import health as checks
+from socialfabric.attachments import services as attachments
 from socialfabric.conversations.models import Post, ReactionKind
 from socialfabric.errors import DomainError, Forbidden, InvalidInput
 from socialfabric.feed import services as feed
@@ -103,14 +104,16 @@ def reaction_bar(reactions: dict[str, int], mine: list[str]) -> list[dict[str, A
 
 
 def decorate(member: Member, posts: list[Post]) -> list[Post]:
-    """Attach the reaction bar (counts, mine) to each post of a thread: one query for the lot."""
+    """Attach the reaction bar (counts, mine) and the readable files to each post of a thread:
+    one query each for the lot."""
     for item in feed.annotate(member, posts):
         item.post.bar = reaction_bar(item.reactions, item.mine)
-    return posts
+    return attachments.of_posts(member, posts)
 
 
-def feed_context(page: feed.FeedPage) -> dict[str, Any]:
+def feed_context(page: feed.FeedPage, member: Member) -> dict[str, Any]:
     # Feed rows arrive with their reactions already counted (one statement per page).
+    attachments.of_posts(member, [i.post for i in page.items])  # one query for the page's files
     items = [{"post": i.post, "bar": reaction_bar(i.reactions, i.mine)} for i in page.items]
     return {"items": items, "next_cursor": page.next_cursor}
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from socialfabric import access
+from socialfabric.attachments import services as attachments
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post
 from socialfabric.errors import DomainError, InvalidInput
@@ -93,7 +94,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 def post_reply(request: HttpRequest, post_id: int) -> HttpResponse:
     member, body = request.user, request.POST.get("body", "")
     try:
-        reply = conv.create_reply(member, post_id, body=body)
+        reply = attachments.create_reply(member, post_id, body=body, files=request.FILES.getlist("attachments"))
     except DomainError as err:
         if is_htmx(request):
             return htmx_error(request, err)
