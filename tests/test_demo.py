@@ -222,12 +222,19 @@ def test_demo_refuses_a_populated_database(small_demo):
         demo.generate(SMALL, seed=1, progress=False)
 
 
-def test_command_if_empty_and_errors(db, capsys):
+def test_command_if_empty_and_errors(db, capsys, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     call_command("demo", "--members", "120", "--seed", "2", "--no-progress", "--months", "2")
     out = capsys.readouterr().out
-    assert "120 members" in out and "demo login: alex / socialfabric" in out
+    assert "120 members" in out and "demo login: alex / socialfabric" in out and "3 files attached" in out
     posts = Post.objects.count()
     assert posts == 120 * 25
+    from socialfabric.attachments.models import Attachment
+
+    files = Attachment.objects.select_related("post")
+    assert sorted(f.content_type for f in files) == ["application/pdf", "image/png", "text/plain"]
+    assert all(f.post.author_id == f.uploader_id and f.post.community.visibility == "open" for f in files)
     call_command("demo", "--members", "120", "--if-empty", "--no-progress")
     assert "no demo data added" in capsys.readouterr().out and Post.objects.count() == posts
     with pytest.raises(CommandError, match="members already"):
