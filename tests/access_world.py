@@ -69,6 +69,7 @@ class World:
     report: int  # a ready insights report
     invitation: int  # a pending invitation, for the staff rows
     foreign_token: int  # a token of someone none of the roles is
+    policy: int = 0  # the organisation's policy, which every role accepted
     tokens: dict[str, str] = field(default_factory=dict)  # role -> a read+write token
     # (role, kind) -> the role's notification about that place's question; "-" -> the newcomer's
     notes: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -129,6 +130,11 @@ def build() -> World:
     world = World(people, places, newcomer, report.id, invitation.id, foreign.id)
     for role, member in people.items():
         world.tokens[role] = org.create_token(member, "matrix")[1]
+    from socialfabric.governance import services as governance
+
+    world.policy = governance.publish(people["staff"], title="Policy", body="Be kind.").id
+    for member in people.values():  # so that the rows about acting see the roles' rights alone
+        governance.accept(member, world.policy)
     _notify(world)
     # The index's consumer runs after a commit, which a test's transaction never makes: index now.
     from socialfabric.search import index

@@ -173,6 +173,12 @@ WEB: dict[str, Row] = {
     "web:feed_news": ok(302),  # not from htmx: to the home page
     "web:unsubscribe": ok(404, public=True),  # a link that is not signed
     "web:token_revoke": ok(404, method=POST),  # someone else's token: as if there were none
+    # The policy: everyone signed in reads and accepts it; staff publish; a community's guidelines
+    # to who may know the community.
+    "web:policy": ok(),
+    "web:policy_accept": ok(302, method=POST, data={"policy": "<policy>"}),
+    "web:staff_policy": only("t", 200, 403),
+    "web:community_guidelines": Row("GET", "community", (("s", 200), ("", 404))),
     # Files: to readers of their post only; to anyone else as if there were none (not even 403).
     "web:attachment": Row("GET", "question", (("r", 200), ("", 404))),
     "web:attachment_preview": Row("GET", "question", (("r", 200), ("", 404))),
@@ -246,6 +252,12 @@ API: dict[tuple[str, str], Row] = {
     ("PUT", f"{V1}/notifications/preferences"): ok(data={"digest": "daily"}),
     ("PUT", f"{V1}/communities/{{slug}}/watch"): read(method="PUT", on="community", data={"level": "watching"}),
     ("PUT", f"{V1}/topics/{{name}}/watch"): only("r", 200, 404, method="PUT", on="topic", data={"watching": True}),
+    ("GET", f"{V1}/policy"): ok(),
+    ("POST", f"{V1}/policy/versions"): only("t", 201, 403, method=POST, data={"title": "Policy", "body": "Be kind."}),
+    ("POST", f"{V1}/policies/{{policy_id}}/acceptance"): ok(),  # accepted already: 200
+    ("GET", f"{V1}/communities/{{slug}}/guidelines"): Row("GET", "community", (("s", 200), ("", 404))),
+    ("POST", f"{V1}/communities/{{slug}}/guidelines/versions"): Row(
+        POST, "community", (("o", 201), ("s", 403), ("", 404)), data={"title": "Rules", "body": "Stay on topic."}),
     ("GET", f"{V1}/attachments/{{attachment_id}}"): Row("GET", "question", (("r", 200), ("", 404))),
     ("GET", f"{V1}/attachments/{{attachment_id}}/content"): Row("GET", "question", (("r", 200), ("", 404))),
     ("GET", f"{V1}/attachments/{{attachment_id}}/preview"): Row("GET", "question", (("r", 200), ("", 404))),
@@ -313,7 +325,8 @@ def _arguments(world: World, place: Place | None, role: str = "-") -> dict[str, 
     args: dict[str, object] = {
         "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
         "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
-        "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")], "attachment_id": 1}
+        "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")], "attachment_id": 1,
+        "policy_id": world.policy}
     if place is not None:
         args.update(slug=place.community.slug, post_id=place.question, name=place.topic, attachment_id=place.file,
                     handle=place.resident.handle, size=64, key=place.resident.photo,
@@ -410,6 +423,8 @@ def _check(role: str, world: World, client: Client, label: str, row: Row, url: s
     data = dict(row.data or {})
     if place is not None and data.get("answer") == "<reply>":
         data["answer"] = place.reply
+    if data.get("policy") == "<policy>":
+        data["policy"] = world.policy
     response = _call(client, row.method, url, data, api_call=api_call, htmx=htmx)
     kind = place.kind if place else None
     want, got = expected(row, role, kind), _got(response, api_call=api_call)

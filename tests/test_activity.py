@@ -21,6 +21,7 @@ from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
+from socialfabric.governance import services as governance
 from socialfabric.insights import services as insights
 from socialfabric.notifications import services as notifications
 from socialfabric.org import importing
@@ -225,7 +226,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 # --- every state-changing service records its act ---------------------------------------------
 
 SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
-                                     attachments]
+                                     attachments, governance]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -250,6 +251,8 @@ READS: dict[str, set[str]] = {
         "parse_request", "default_request", "worker_id", "analyse", "latest", "get_report", "reports", "history",
         "waiting", "result_for", "person_names",
     },
+    "socialfabric.governance.services": {"current", "versions", "get", "accepted_at", "to_accept",
+                                          "acceptance_share", "policy_url"},
     "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
                                            "connect"},
     "socialfabric.notifications.services": {
@@ -324,7 +327,9 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "accept": [(lambda w: invitations.link(invitations.invite(w["staff"], email="new@example.org", name="New",
                                                               community_ids=[w["open"].id]), "").rsplit("/", 2)[1],
                 lambda w: invitations.accept(w["setup"], password1="a-long-secret", password2="a-long-secret"),
-                [Verb.ACCEPT_INVITATION, Verb.JOIN])],
+                [Verb.ACCEPT_INVITATION, Verb.JOIN]),
+               (lambda w: governance.publish(w["staff"], title="Policy", body="Be kind."),
+                lambda w: governance.accept(w["bob"], w["setup"].id), [Verb.ACCEPT_POLICY])],
     "join_by_invitation": [(None, lambda w: communities.join_by_invitation(w["dave"], w["closed"], 1), [Verb.JOIN])],
     "invite_to_set_password": [(lambda w: w["dave"].set_unusable_password() or w["dave"].save(),
                                 lambda w: org.invite_to_set_password([w["dave"]], "https://social.example"),
@@ -377,6 +382,10 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                      (None, lambda w: attachments.create_reply(w["alice"], w["answer"].id, body="notes",
                                                                files=[_upload("notes.txt", b"words")]),
                       [Verb.REPLY, Verb.ATTACH])],
+    "publish": [(None, lambda w: governance.publish(w["staff"], title="Policy", body="Be kind."),
+                 [Verb.PUBLISH_POLICY]),
+                (None, lambda w: governance.publish(w["alice"], community=w["open"], title="Rules", body="On topic"),
+                 [Verb.PUBLISH_POLICY])],
     "attach": [(None, lambda w: attachments.attach(w["bob"], w["answer"].id, [_upload("a.txt", b"words")]),
                 [Verb.ATTACH])],
     "edit_post": [(None, lambda w: conv.edit_post(w["bob"], w["answer"].id, body="I do, @alice"),
@@ -427,7 +436,7 @@ def _state() -> dict[str, str]:
     state = {}
     for model in apps.get_models():
         if model._meta.app_label.startswith(("org", "activity", "communities", "conversations", "insights",
-                                              "notifications", "attachments")):
+                                              "notifications", "attachments", "governance")):
             state[model._meta.label] = repr(list(model.objects.order_by("pk").values_list()))
     return state
 

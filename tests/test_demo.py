@@ -235,6 +235,11 @@ def test_command_if_empty_and_errors(db, capsys, settings, tmp_path):
     files = Attachment.objects.select_related("post")
     assert sorted(f.content_type for f in files) == ["application/pdf", "image/png", "text/plain"]
     assert all(f.post.author_id == f.uploader_id and f.post.community.visibility == "open" for f in files)
+    from socialfabric.governance import services as governance
+
+    assert "the policy accepted by" in out and 0.78 < governance.acceptance_share() < 0.92  # about 85 %
+    login = Member.objects.get(handle=demo.DEMO_LOGIN)
+    assert governance.to_accept(login) == []  # the demo logins can take part at once
     call_command("demo", "--members", "120", "--if-empty", "--no-progress")
     assert "no demo data added" in capsys.readouterr().out and Post.objects.count() == posts
     with pytest.raises(CommandError, match="members already"):

@@ -17,6 +17,9 @@ Rules
   sees themselves, the members of the communities they may read and their own organisation's
   external members (all active members with SOCIALFABRIC_EXTERNALS_SEE_DIRECTORY), and never
   the company's units, levels, managers or reporting lines (docs/security.md).
+- Before a first post, reply or reaction a member accepts the organisation's policy in force,
+  and a community's guidelines where it has some (a new version may ask everyone again); with
+  no policy published there is nothing to accept.
 - Attachments are read exactly as their post: a file on a post one may not read, or on a
   removed post, does not exist for the reader (404 like an unknown id); only the post's
   author adds files to it.
@@ -33,7 +36,8 @@ from django.db.models import Q, QuerySet
 
 from socialfabric.communities.models import Community, Membership, Role, Visibility
 from socialfabric.conversations.models import Post, PostKind
-from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
+from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyNotAccepted
+from socialfabric.governance.models import Acceptance, Policy
 from socialfabric.org.models import Member, Stakeholder
 from socialfabric.validation import is_storable, parse_id
 
@@ -302,6 +306,37 @@ def readable_attachments(member: Member) -> Q:
     if member.is_authenticated and member.is_staff:
         return live
     return live & readable_communities_rule(member, field="post__community_id").q
+
+
+def policies_to_accept(member: Member, community: Community | None = None) -> list[Policy]:
+    """The versions in force (the organisation's policy, the community's guidelines) that the
+    member has not accepted yet, each as its newest version (the one to read and accept). In
+    force: the newest version that asks for acceptance; accepting it or any later one counts."""
+    out = []
+    for scope in [None, community.id] if community is not None else [None]:
+        binding = (Policy.objects.filter(community_id=scope, requires_acceptance=True)
+                   .order_by("-version").values_list("version", flat=True).first())
+        if binding is None:
+            continue
+        if not Acceptance.objects.filter(member_id=member.id, policy__community_id=scope,
+                                         policy__version__gte=binding).exists():
+            out.append(Policy.objects.filter(community_id=scope).order_by("-version").first())
+    return out
+
+
+def require_policy_accepted(member: Member, community: Community) -> None:
+    """PolicyNotAccepted (403) until the member accepted what is in force there."""
+    from django.urls import reverse
+
+    missing = policies_to_accept(member, community)
+    if not missing:
+        return
+    first = missing[0]
+    if first.community_id is None:
+        raise PolicyNotAccepted(f"Read and accept “{first.title}” before you post, reply or react.",
+                                url=reverse("web:policy"))
+    raise PolicyNotAccepted(f"Read and accept the guidelines of {community.name} before you post, reply or "
+                            "react there.", url=reverse("web:community_guidelines", args=[community.slug]))
 
 
 def require_may_attach(member: Member, post: Post) -> None:

@@ -37,6 +37,22 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class PolicyNotAccepted(Forbidden):
+    """Posting, replying or reacting before accepting the policy (or a community's guidelines)
+    in force: 403 `policy_not_accepted`, with the address where it is read and accepted."""
+
+    code = "policy_not_accepted"
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message, field=None)
+        self.url = url
+
+    def as_dict(self) -> dict:
+        data = super().as_dict()
+        data["error"]["url"] = self.url
+        return data
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

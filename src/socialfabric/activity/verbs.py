@@ -53,11 +53,15 @@ class Verb(TextChoices):
     SET_NOTIFICATIONS = "set_notifications", "changed how they are notified"
     # Insights
     REQUEST_REPORT = "request_report", "asked for an insights report"
+    # Governance
+    PUBLISH_POLICY = "publish_policy", "published a policy version"
+    ACCEPT_POLICY = "accept_policy", "accepted a policy"
 
 
 class ObjectType(TextChoices):
     POST = "post", "Post"
     COMMUNITY = "community", "Community"
+    POLICY = "policy", "Policy"
     JOIN_REQUEST = "join_request", "Request to join"
     MEMBER = "member", "Member"
     TOKEN = "token", "API token"

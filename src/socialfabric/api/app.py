@@ -28,6 +28,7 @@ from ninja.throttling import BaseThrottle
 
 from socialfabric.api import (
     routes_communities,
+    routes_governance,
     routes_insights,
     routes_notifications,
     routes_people,
@@ -37,7 +38,7 @@ from socialfabric.api import (
 from socialfabric.api.auth import CsrfFailed, session_auth, token_auth
 from socialfabric.api.common import declare_error_answers
 from socialfabric.api.schemas import CsrfOut
-from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, is_database_busy
+from socialfabric.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, DomainError, PolicyNotAccepted, is_database_busy
 from socialfabric.limits import RateLimited, TooLarge, WriteThrottle
 
 logger = logging.getLogger("socialfabric.api")
@@ -122,6 +123,8 @@ def _reply(request: HttpRequest, status: int, code: str, message: str, field: st
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if isinstance(exc, PolicyNotAccepted):  # with the address where the policy is accepted
+        return api.create_response(request, exc.as_dict(), status=exc.status)
     response = _reply(request, exc.status, exc.code, exc.message, exc.field)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
@@ -213,3 +216,4 @@ api.add_router("", routes_posts.router)
 api.add_router("", routes_insights.router)
 api.add_router("", routes_search.router)
 api.add_router("", routes_notifications.router)
+api.add_router("", routes_governance.router)

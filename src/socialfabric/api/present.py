@@ -13,6 +13,7 @@ from socialfabric.attachments.models import Attachment
 from socialfabric.communities.models import Community, JoinRequest, Membership
 from socialfabric.conversations.models import Post, PostRevision
 from socialfabric.feed.services import FeedItem, FeedPage, annotate
+from socialfabric.governance.models import Policy
 from socialfabric.org import photos
 from socialfabric.org.models import AccessToken, Member, Unit
 
@@ -61,6 +62,14 @@ def membership(ms: Membership, *, structure: bool = True) -> dict:
 def join_request(r: JoinRequest, *, structure: bool = True) -> dict:
     return {"id": r.id, "community": community_ref(r.community), "member": member(r.member, structure=structure),
             "message": r.message, "status": r.status, "created_at": r.created_at, "decided_at": r.decided_at}
+
+
+def policy(p: Policy) -> dict:
+    from socialfabric.governance.services import policy_url
+
+    return {"id": p.id, "version": p.version, "title": p.title, "body": p.body, "body_html": p.body_html,
+            "requires_acceptance": p.requires_acceptance, "published_at": p.published_at,
+            "community": community_ref(p.community) if p.community_id else None, "url": policy_url(p)}
 
 
 def attachment(a: Attachment) -> dict:

@@ -68,6 +68,8 @@ class ErrorDetail(Schema):
     code: str = Field(description="Stable machine code, e.g. invalid, not_found, conflict")
     message: str
     field: str | None = Field(None, description="The input at fault, where there is one")
+    url: str | None = Field(None, description="policy_not_accepted: the page where the policy in force is "
+                                              "read and accepted (GET /policy gives it here)")
 
 
 class ErrorOut(Schema):
@@ -283,6 +285,36 @@ class ThreadOut(Schema):
 class FeedOut(Schema):
     items: list[PostOut]
     next_cursor: str | None
+
+
+class PolicyOut(Schema):
+    id: int
+    version: int
+    title: str
+    body: str = Field(description="Markdown source")
+    body_html: str
+    requires_acceptance: bool = Field(description="Everyone accepts this version anew (false: a correction)")
+    published_at: datetime
+    community: CommunityRef | None = Field(description="null: the organisation's policy; else a community's guidelines")
+    url: str = Field(description="The page where it is read and accepted")
+
+
+class PolicyStatus(Schema):
+    policy: PolicyOut | None = Field(description="The newest version; null when none was ever published")
+    must_accept: bool = Field(description="True until I accept it: posting, replying and reacting answer "
+                                          "403 policy_not_accepted meanwhile")
+    accepted_at: datetime | None = Field(description="When I accepted this version")
+
+
+class PolicyIn(Schema):
+    title: Text
+    body: Text
+    requires_acceptance: bool = True
+
+
+class AcceptanceOut(Schema):
+    policy: PolicyOut
+    accepted_at: datetime
 
 
 class PostIn(Schema):

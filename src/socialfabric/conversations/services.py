@@ -124,6 +124,7 @@ def create_post(member: Member, community: Community, *, body: object, kind: obj
     title = clean_title(title)
     body = clean_body(body)
     access.require_can_post(member, community, kind)
+    access.require_policy_accepted(member, community)  # after the rights: it tells nothing new
     html, mentioned, topics = _prepare(body, member)
     now = timezone.now()
     post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
@@ -139,6 +140,7 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
     body = clean_body(body)
     parent = get_readable_post(member, parent_id)
     access.require_can_post(member, parent.community, "reply")
+    access.require_policy_accepted(member, parent.community)
     if parent.is_removed:
         raise Conflict("This post was removed; it takes no more replies.", field="parent")
     if parent.depth >= MAX_REPLY_DEPTH:
@@ -216,6 +218,7 @@ def react(member: Member, post_id: int, kind: object) -> tuple[Reaction, bool]:
     post = get_readable_post(member, post_id)
     if post.is_removed:
         raise Conflict("This post was removed.", field="post")
+    access.require_policy_accepted(member, post.community)
     existing = Reaction.objects.filter(post=post, member=member, kind=kind).first()
     if existing:
         return existing, False

@@ -1,4 +1,5 @@
-"""What base.html needs on every page: the bell's unread count, counted only if the page shows it."""
+"""What base.html needs on every page: the bell's unread count, counted only if the page shows it,
+and the policy a member still has to accept (asked only if the page shows the notice)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,23 @@ class Bell:
 
 def bell(request: HttpRequest) -> dict:
     return {"bell": Bell(request)}
+
+
+class PolicyNotice:
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    @cached_property
+    def pending(self):
+        """The organisation's policy version this member has yet to accept, or None."""
+        from socialfabric.governance import services
+
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        missing = services.to_accept(user)
+        return missing[0] if missing else None
+
+
+def policy(request: HttpRequest) -> dict:
+    return {"policy_notice": PolicyNotice(request)}

@@ -321,7 +321,11 @@ def apply_platform_figures(result: dict, ds: Dataset, *, since: str | None = Non
 
     result["boundary"]["questions"] = questions(ds, since=since, until=until, horizon=horizon)
     result["boundary"]["question_definition"] = QUESTION_DEFINITION
-    # No policy-acceptance record exists on the platform yet: the criterion stays unknown.
-    result["platform"] = {"source": SOURCE, "policy_accepted_share": None}
+    # The share of active employees who accepted the policy in force now (governance); None
+    # while no policy is published, so the criterion reads "no data" rather than failing.
+    from socialfabric.governance.services import acceptance_share
+
+    share = acceptance_share()
+    result["platform"] = {"source": SOURCE, "policy_accepted_share": mx._f(share) if share is not None else None}
     result["stages"] = report.stages(result)
     result["findings"] = report.findings(result)

@@ -14,14 +14,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from socialfabric import health as checks
 from socialfabric.attachments import services as attachments
 from socialfabric.conversations.models import Post, ReactionKind
-from socialfabric.errors import DomainError, Forbidden, InvalidInput
+from socialfabric.errors import DomainError, Forbidden, InvalidInput, PolicyNotAccepted
 from socialfabric.feed import services as feed
 from socialfabric.org.models import Member
 
@@ -53,6 +53,12 @@ def member_view(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except PolicyNotAccepted as err:
+            if is_htmx(request):
+                return htmx_error(request, err)  # the message in the form's slot, with the link
+            # Without JavaScript: to the text and its "I accept" button, then back here.
+            back = request.get_full_path() if request.method == "GET" else safe_next(request, "")
+            return redirect(f"{err.url}?{urlencode({'next': back})}" if back else err.url)
         except DomainError as err:
             if is_htmx(request):
                 return htmx_error(request, err)

@@ -70,12 +70,16 @@ class Command(BaseCommand):
         from socialfabric.demo.files import attach_samples
 
         files = attach_samples()
+        from socialfabric.demo.policy import publish_and_accept
+
+        accepted, employees = publish_and_accept(options["seed"])
         self.stdout.write(
             f"Demo organisation ready in {result.seconds:.1f} s: {result.members} members, {result.units} units, "
             f"{result.communities} communities, {result.memberships} memberships, {result.follows} follows, "
             f"{result.threads} threads + {result.replies} replies, {result.reactions} reactions, "
             f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows, "
-            f"{indexed} posts indexed for search, {files} files attached."
+            f"{indexed} posts indexed for search, {files} files attached; the policy accepted by "
+            f"{accepted} of {employees} employees."
         )
         self.stdout.write(
             f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   analyst: {demo.ADMIN_LOGIN} / {demo.DEMO_PASSWORD}"
