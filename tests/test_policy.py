@@ -131,6 +131,9 @@ def test_the_web_sends_to_the_policy_and_back(alice, bob, open_community, policy
     accepted = client.post(reverse("web:policy_accept"), {"policy": policy.id, "next": f"/posts/{post.id}/"})
     assert accepted.status_code == 302 and accepted["Location"] == f"/posts/{post.id}/"
     assert "You accepted this version" in client.get(reverse("web:policy")).content.decode()
+    community_page = client.get(reverse("web:community", args=[open_community.slug])).content.decode()
+    assert f'href="/communities/{open_community.slug}/guidelines/"' in community_page  # found from the community
+    assert '<a href="/policy/">Policy</a>' in community_page  # and the policy from every page
     assert "policy-notice" not in client.get(reverse("web:home")).content.decode()
     assert client.post(reverse("web:post_react", args=[post.id]), {"op": "add:like"}).status_code == 302
     assert conv.Reaction.objects.filter(member=bob).count() == 1
