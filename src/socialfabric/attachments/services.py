@@ -12,7 +12,8 @@ revision keeps its text (retention and erasure in governance decide when rows go
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -67,18 +68,26 @@ def _store(member: Member, post: Post, prepared: list[files.Prepared], written: 
     return out
 
 
-def _with_files(member: Member, act, uploads: Sequence[object]) -> Post:
-    prepared = prepare(uploads)
+@contextmanager
+def _all_or_nothing() -> Iterator[list[str]]:
+    """One transaction for the act and its files' rows; the storage names written inside it
+    (collected in the yielded list) are deleted again if it fails: nothing stays, on disk either."""
     written: list[str] = []
     try:
         with transaction.atomic():
-            post = act()
-            if prepared:
-                _store(member, post, prepared, written)
+            yield written
     except BaseException:
-        for name in written:  # the act failed: nothing of it stays, on disk either
+        for name in written:
             storage().delete(name)
         raise
+
+
+def _with_files(member: Member, act, uploads: Sequence[object]) -> Post:
+    prepared = prepare(uploads)
+    with _all_or_nothing() as written:
+        post = act()
+        if prepared:
+            _store(member, post, prepared, written)
     return post
 
 
@@ -100,14 +109,8 @@ def attach(member: Member, post_id: object, uploads: Sequence[object]) -> list[A
     access.require_may_attach(member, post)
     existing = Attachment.objects.filter(post=post, removed_at__isnull=True).count()
     prepared = prepare(uploads, already=existing)
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            return _store(member, post, prepared, written)
-    except BaseException:
-        for name in written:
-            storage().delete(name)
-        raise
+    with _all_or_nothing() as written:
+        return _store(member, post, prepared, written)
 
 
 def readable(member: Member):
