@@ -17,6 +17,13 @@ Roles
 - partner: an external (Globex) whom the mixed audience admits, in no community.
 - supplier: an external (Initech) whom no audience admits.
 - staff: an employee with the staff role, in no community.
+- compliance: an employee compliance officer, in no community.
+
+Governance (issue 11): in each community `member` also wrote a thread waiting for compliance
+sign-off ("Pending <tag>") and one that `moderator` hid ("Hidden <tag>"); `resident` flagged the
+question. Every role has a notification about each of the two, made directly, so that the read
+policy alone must hide them: the pending one exists for its author, staff and compliance
+officers who read there; the hidden one for its author and the community's moderators.
 """
 
 from __future__ import annotations
@@ -32,12 +39,13 @@ from socialfabric.communities import invitations
 from socialfabric.communities import services as communities
 from socialfabric.communities.models import Community
 from socialfabric.conversations import services as conv
+from socialfabric.governance import moderation, signoff
 from socialfabric.insights import services as insights
 from socialfabric.org import services as org
 from socialfabric.org.models import Member, Unit
 
 ROLES = ("anonymous", "employee", "member", "moderator", "owner", "customer", "partner", "supplier", "analyst",
-         "staff")
+         "staff", "compliance")
 # Community kinds, in the order of the table's columns: visibility x audience.
 KINDS = ("open-internal", "open-mixed", "closed-internal", "closed-mixed", "secret-internal", "secret-mixed")
 EXTERNALS = {"customer": "Acme Ltd", "partner": "Globex", "supplier": "Initech"}
@@ -55,6 +63,8 @@ class Place:
     resident: Member
     request: int | None  # a pending join request (closed communities only)
     file: int = 0  # an image on the question
+    pending: int = 0  # member's thread waiting for sign-off
+    hidden: int = 0  # member's thread, hidden by moderator
 
     @property
     def tag(self) -> str:
@@ -74,6 +84,7 @@ class World:
     # (role, kind) -> the role's notification about that place's question; "-" -> the newcomer's
     notes: dict[tuple[str, str], int] = field(default_factory=dict)
     asks: dict[tuple[str, str], int] = field(default_factory=dict)  # the same, about its request to join
+    held_notes: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (role, kind, pending|hidden)
 
 
 def _photo() -> SimpleUploadedFile:
@@ -93,6 +104,7 @@ def build() -> World:
     people = {role: person(role) for role in ("employee", "member", "moderator", "owner")}
     people["analyst"] = person("analyst", is_analyst=True)
     people["staff"] = person("staff", is_staff=True)
+    people["compliance"] = person("compliance", is_compliance_officer=True)
     for kind, organisation in EXTERNALS.items():
         people[kind] = person(kind, stakeholder=kind, organisation=organisation)
     owner, newcomer = people["owner"], person("newcomer")
@@ -120,7 +132,14 @@ def build() -> World:
         request = None
         if visibility == "closed":
             request = communities.request_to_join(person(f"requester{tag}"), c, f"Let me into {tag}").id
-        places[kind] = Place(kind, c, question.id, reply.id, f"topic{tag}", resident, request, image.id)
+        signoff.set_rule(owner, c, kinds=["employee"])
+        pending = conv.create_post(people["member"], c, title=f"Pending {tag}", body=f"Waiting {tag}")
+        signoff.set_rule(owner, c)  # lifted: the matrix's own writes go out at once
+        hidden = conv.create_post(people["member"], c, title=f"Hidden {tag}", body=f"Concealed {tag}")
+        moderation.moderate(people["moderator"], hidden.id, "hide")
+        moderation.flag_post(resident, question.id, reason="off_topic", text="Not about this community")
+        places[kind] = Place(kind, c, question.id, reply.id, f"topic{tag}", resident, request, image.id,
+                             pending.id, hidden.id)
 
     people["analyst"].refresh_from_db()
     report = insights.request_report(people["analyst"], insights.parse_request(window="quarter"))
@@ -153,6 +172,10 @@ def _notify(world: World) -> None:
             n = Notification.objects.create(recipient=member, kind=Kind.MENTION, actor=world.people["moderator"],
                                             post_id=place.question, activity_id=next(seq))
             world.notes[(role, kind)] = n.id
+            for what in ("pending", "hidden"):
+                held = Notification.objects.create(recipient=member, kind=Kind.MENTION, actor=world.people["owner"],
+                                                   post_id=getattr(place, what), activity_id=next(seq))
+                world.held_notes[(role, kind, what)] = held.id
             if place.request is not None:
                 ask = Notification.objects.create(recipient=member, kind=Kind.JOIN_REQUEST,
                                                   actor=world.people["moderator"], community=place.community,

@@ -54,13 +54,16 @@ partner    .              srpj        .                sq            .          
 supplier   .              .           .                .             .                .
 analyst    srpj           srpj        spq              spq           p                p
 staff      srwmopj        srwmopj     srwmopjq         srwmopjq      srwmopjq         srwmopjq
+compliance srpj           srpj        spq              spq           p                p
 """
 # What a role is, whatever the community:
 #   i  signed in          e  an employee (sees the company's units and levels, creates communities)
 #   v  invites people (staff; owners, to their communities)
 #   n  sees the insights  t  staff (the staff area, deactivating accounts)
-ROLE_FLAGS = {"anonymous": "", "employee": "ie", "member": "ie", "moderator": "ie", "owner": "iev",
-              "customer": "i", "partner": "i", "supplier": "i", "analyst": "ien", "staff": "ievnt"}
+#   d  moderates somewhere (has a moderation queue)   c  signs off posts (compliance officers, staff)
+ROLE_FLAGS = {"anonymous": "", "employee": "ie", "member": "ie", "moderator": "ied", "owner": "ievd",
+              "customer": "i", "partner": "i", "supplier": "i", "analyst": "ien", "staff": "ievntdc",
+              "compliance": "iec"}
 
 SIGN_IN = "sign in"  # a page: 302 to /signin/?next=...; the API: 401
 
@@ -179,6 +182,21 @@ WEB: dict[str, Row] = {
     "web:policy_accept": ok(302, method=POST, data={"policy": "<policy>"}),
     "web:staff_policy": only("t", 200, 403),
     "web:community_guidelines": Row("GET", "community", (("s", 200), ("", 404))),
+    # Moderation (issue 11): anyone who reads flags, once and not their own; a community's queue to its
+    # moderators; the queue of all one moderates to who moderates somewhere.
+    "web:post_flag": Row(POST, "question", (("a", 409), ("r", 302), ("s", 403), ("", 404)),
+                         data={"reason": "spam"}),
+    "web:post_moderate": moderate(302, on="question", data={"action": "warn", "reason": "Be civil"}),
+    "web:moderation": only("d", 200, 403, lists=("m", "question")),
+    "web:community_moderation": moderate(200, method="GET", lists=("m", "question")),
+    "web:suspension_lift": ok(404, method=POST),  # no such suspension
+    "web:staff_watched_words": only("t", 200, 403),
+    "web:staff_watched_word_remove": only("t", 404, 403, method=POST),  # no such word
+    # Sign-off: the rule to who may see the community; deciding to compliance officers (the
+    # question waits for nothing: 404), refused to everyone else before anything is looked up.
+    "web:community_approval": Row("GET", "community", (("s", 200), ("", 404))),
+    "web:approvals": only("c", 200, 403),
+    "web:post_sign_off": Row(POST, "question", (("c", 404), ("", 403)), data={"decision": "approve"}),
     # Files: to readers of their post only; to anyone else as if there were none (not even 403).
     "web:attachment": Row("GET", "question", (("r", 200), ("", 404))),
     "web:attachment_preview": Row("GET", "question", (("r", 200), ("", 404))),
@@ -261,6 +279,22 @@ API: dict[tuple[str, str], Row] = {
     ("GET", f"{V1}/attachments/{{attachment_id}}"): Row("GET", "question", (("r", 200), ("", 404))),
     ("GET", f"{V1}/attachments/{{attachment_id}}/content"): Row("GET", "question", (("r", 200), ("", 404))),
     ("GET", f"{V1}/attachments/{{attachment_id}}/preview"): Row("GET", "question", (("r", 200), ("", 404))),
+    ("POST", f"{V1}/posts/{{post_id}}/flags"): Row(POST, "question", (("a", 409), ("r", 201), ("s", 403), ("", 404)),
+                                                   data={"reason": "spam"}),
+    ("GET", f"{V1}/moderation/queue"): only("d", 200, 403, lists=("m", "question")),
+    ("GET", f"{V1}/communities/{{slug}}/moderation/queue"): moderate(200, method="GET", lists=("m", "question")),
+    ("POST", f"{V1}/posts/{{post_id}}/moderation"): moderate(200, on="question",
+                                                             data={"action": "warn", "reason": "Be civil"}),
+    ("POST", f"{V1}/suspensions/{{suspension_id}}/lift"): ok(404),
+    ("GET", f"{V1}/watched-words"): only("t", 200, 403),
+    ("POST", f"{V1}/watched-words"): only("t", 201, 403, data={"pattern": "leak", "action": "flag"}),
+    ("DELETE", f"{V1}/watched-words/{{word_id}}"): only("t", 404, 403),
+    ("GET", f"{V1}/communities/{{slug}}/approval-rule"): Row("GET", "community", (("s", 200), ("", 404))),
+    ("PUT", f"{V1}/communities/{{slug}}/approval-rule"): Row("PUT", "community", (("o", 200), ("s", 403), ("", 404)),
+                                                             data={"kinds": ["customer"]}),
+    ("GET", f"{V1}/approvals"): only("c", 200, 403),
+    ("POST", f"{V1}/posts/{{post_id}}/sign-off"): Row(POST, "question", (("c", 404), ("", 403)),
+                                                      data={"decision": "approve"}),
     # Only the question's author attaches; readers who did not write it 403, like editing.
     ("POST", f"{V1}/posts/{{post_id}}/attachments"): Row(POST, "question", (("a", 201), ("s", 403), ("", 404)),
                                                          data={"files": "<file>"}),
@@ -326,7 +360,7 @@ def _arguments(world: World, place: Place | None, role: str = "-") -> dict[str, 
         "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
         "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
         "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")], "attachment_id": 1,
-        "policy_id": world.policy}
+        "policy_id": world.policy, "suspension_id": 10**6, "word_id": 10**6}
     if place is not None:
         args.update(slug=place.community.slug, post_id=place.question, name=place.topic, attachment_id=place.file,
                     handle=place.resident.handle, size=64, key=place.resident.photo,
@@ -403,11 +437,25 @@ def _marker(place: Place, what: str) -> str:
             "resident": place.resident.name}[what]
 
 
+def sees_pending(role: str, kind: str) -> bool:
+    """A thread waiting for sign-off: its author (member), staff, compliance officers who read there."""
+    return role == "staff" or (role in ("member", "compliance") and holds(role, kind, "r"))
+
+
+def sees_hidden(role: str, kind: str) -> bool:
+    """A thread moderators hid: its author (member) and the community's moderators."""
+    return holds(role, kind, "m") or (role == "member" and holds(role, kind, "r"))
+
+
 def _leaks(role: str, world: World, body: str, skip: Place | None) -> list[str]:
     """What of a community the role may not know of (or not read) is in this answer."""
     found = ["Engineering"] if "e" not in ROLE_FLAGS[role] and "Engineering" in body else []  # the unit
     for kind, place in world.places.items():
         hidden = []
+        if not sees_pending(role, kind):
+            hidden += [f"Pending {place.tag}", f"Waiting {place.tag}"]
+        if not sees_hidden(role, kind):
+            hidden += [f"Hidden {place.tag}", f"Concealed {place.tag}"]
         if not holds(role, kind, "s"):
             hidden.append(place.community.name)
         if not holds(role, kind, "r"):
@@ -525,14 +573,16 @@ def test_requests_to_join_are_told_only_to_who_moderate(world, role):
             302 if holds(role, kind, "m") else 404)
     readable = sum(holds(role, kind, "r") for kind in KINDS)
     asks = sum(holds(role, kind, "m") for kind in KINDS if world.places[kind].request is not None)
-    assert unread == readable + asks
+    held = sum(sees_pending(role, kind) + sees_hidden(role, kind) for kind in KINDS)
+    assert unread == readable + asks + held
 
 
 @pytest.mark.parametrize(("broken", "role"), [("secret communities seen", "employee"),
                                               ("no external boundary", "supplier"),
                                               ("search without the read policy", "partner"),
                                               ("notifications without the read policy", "customer"),
-                                              ("files without the read policy", "employee")])
+                                              ("files without the read policy", "employee"),
+                                              ("held and hidden posts for all", "customer")])
 def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
     """The matrix is only worth its rows if a wrong rule fails it: break one and it must."""
     from socialfabric import access
@@ -547,10 +597,15 @@ def test_the_matrix_catches_a_broken_rule(world, monkeypatch, broken, role):
         from django.db.models import Q
 
         monkeypatch.setattr(access, "readable_attachments", lambda member: Q(removed_at__isnull=True))
+    elif broken == "held and hidden posts for all":
+        monkeypatch.setattr(access, "_post_state_rule", lambda viewer, alias, prefix="": access.EVERYTHING)
+        monkeypatch.setattr(access, "can_read_post", lambda member, post: access.can_read_community(
+            member, post.community))
     elif broken == "search without the read policy":
         from socialfabric.search import services as search
 
         monkeypatch.setattr(search, "_scope", lambda viewer, filters, row: ("1 = 1", []))  # search alone
+        monkeypatch.setattr(search, "_readable_rows", lambda viewer: search.Post.objects.all())  # and its rows
     else:
         monkeypatch.setattr(access, "can_see_community", lambda member, community: member.is_authenticated)
     with pytest.raises(AssertionError, match="answers differ from the table"):

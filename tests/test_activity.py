@@ -21,6 +21,7 @@ from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
+from socialfabric.governance import moderation, signoff
 from socialfabric.governance import services as governance
 from socialfabric.insights import services as insights
 from socialfabric.notifications import services as notifications
@@ -226,7 +227,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 # --- every state-changing service records its act ---------------------------------------------
 
 SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
-                                     attachments, governance]
+                                     attachments, governance, moderation, signoff]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -253,6 +254,10 @@ READS: dict[str, set[str]] = {
     },
     "socialfabric.governance.services": {"current", "versions", "get", "accepted_at", "to_accept",
                                           "acceptance_share", "policy_url"},
+    "socialfabric.governance.moderation": {"my_flag", "queue", "waiting_count", "queue_counts", "suspensions",
+                                            "watched_words"},
+    "socialfabric.governance.signoff": {"can_sign_off", "require_sign_off", "rule_of", "queue", "waiting_count",
+                                         "review_of", "time_to_approval"},
     "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
                                            "connect"},
     "socialfabric.notifications.services": {
@@ -269,7 +274,9 @@ NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
             # Marking notifications read is the reader's bookkeeping, like a token's last use.
             "socialfabric.notifications.services": {"mark_read", "mark_all_read"},
             # Deleting a removed post's files is the removal's consequence (a consumer of it).
-            "socialfabric.attachments.services": {"on_remove"}}
+            "socialfabric.attachments.services": {"on_remove"},
+            # Changing a post's state for a moderator's act, which records it (governance.moderation).
+            "socialfabric.conversations.services": {"hide", "unhide"}}
 
 
 @pytest.fixture
@@ -308,6 +315,21 @@ def _accepted(w):
 
 def _requested(w):
     return communities.request_to_join(w["dave"], w["closed"])
+
+
+def _held(w):
+    moderation.add_watched_word(w["staff"], pattern="orion", action="hold")
+    return conv.create_post(w["bob"], w["open"], body="About orion")
+
+
+def _pending(w):
+    signoff.set_rule(w["alice"], w["open"], kinds=["employee"])
+    return conv.create_post(w["bob"], w["open"], body="Needs a look")
+
+
+def _atomic(fn):
+    with transaction.atomic():
+        return fn()
 
 
 # function name -> (set-up, the act, the verbs it must record)
@@ -409,6 +431,35 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                          [Verb.WATCH])],
     "watch_topic": [(lambda w: conv.create_post(w["alice"], w["open"], body="#roadmap"),
                      lambda w: notifications.watch_topic(w["bob"], "roadmap", True), [Verb.WATCH])],
+    "flag_post": [(None, lambda w: moderation.flag_post(w["alice"], w["answer"].id, reason="spam"), [Verb.FLAG])],
+    "moderate": [
+        (None, lambda w: moderation.moderate(w["alice"], w["answer"].id, "hide"), [Verb.HIDE]),
+        (lambda w: moderation.moderate(w["alice"], w["answer"].id, "hide"),
+         lambda w: moderation.moderate(w["alice"], w["answer"].id, "restore"), [Verb.RESTORE]),
+        (lambda w: moderation.flag_post(w["alice"], w["answer"].id, reason="spam"),
+         lambda w: moderation.moderate(w["alice"], w["answer"].id, "dismiss"), [Verb.DISMISS_FLAGS]),
+        (_held, lambda w: moderation.moderate(w["alice"], w["setup"].id, "dismiss"), [Verb.RELEASE, Verb.POST]),
+        (None, lambda w: moderation.moderate(w["alice"], w["answer"].id, "remove"), [Verb.REMOVE]),
+        (None, lambda w: moderation.moderate(w["alice"], w["answer"].id, "warn", reason="Be civil"), [Verb.WARN]),
+        (None, lambda w: moderation.moderate(w["alice"], w["answer"].id, "suspend", reason="Spam", days=2),
+         [Verb.SUSPEND]),
+    ],
+    "suspend": [(None, lambda w: moderation.suspend(w["staff"], w["bob"], community=None, days=1, reason="Pause"),
+                 [Verb.SUSPEND])],
+    "lift_suspension": [(lambda w: moderation.suspend(w["staff"], w["bob"], community=None, days=1, reason="P"),
+                         lambda w: moderation.lift_suspension(w["staff"], w["setup"].id), [Verb.LIFT_SUSPENSION])],
+    "add_watched_word": [(None, lambda w: moderation.add_watched_word(w["staff"], pattern="leak", action="flag"),
+                          [Verb.ADD_WATCHED_WORD])],
+    "remove_watched_word": [(lambda w: moderation.add_watched_word(w["staff"], pattern="leak", action="flag"),
+                             lambda w: moderation.remove_watched_word(w["staff"], w["setup"].id),
+                             [Verb.REMOVE_WATCHED_WORD])],
+    "publish_held": [(_held, lambda w: _atomic(lambda: conv.publish_held(w["setup"])), [Verb.POST])],
+    "set_rule": [(None, lambda w: signoff.set_rule(w["alice"], w["open"], kinds=["customer"]),
+                  [Verb.SET_APPROVAL_RULE])],
+    "approve": [(_pending, lambda w: signoff.approve(w["staff"], w["setup"].id), [Verb.APPROVE_POST, Verb.POST])],
+    "reject": [(_pending, lambda w: signoff.reject(w["staff"], w["setup"].id, reason="No"), [Verb.REJECT_POST])],
+    "return_for_edit": [(_pending, lambda w: signoff.return_for_edit(w["staff"], w["setup"].id, reason="Shorter"),
+                         [Verb.RETURN_POST])],
     "save_settings": [(None, lambda w: notifications.save_settings(w["bob"], channels={"mention": "off"},
                                                                    levels={w["open"].slug: "muted"}),
                        [Verb.SET_NOTIFICATIONS, Verb.WATCH])],

@@ -229,7 +229,13 @@ def test_command_if_empty_and_errors(db, capsys, settings, tmp_path):
     out = capsys.readouterr().out
     assert "120 members" in out and "demo login: alex / socialfabric" in out and "3 files attached" in out
     posts = Post.objects.count()
-    assert posts == 120 * 25
+    from socialfabric.governance.models import Flag, Review, WatchedWord
+
+    reviewed = Review.objects.count()  # customers' posts written through the service for sign-off
+    assert posts == 120 * 25 + reviewed
+    assert Review.objects.filter(decision="pending").exists() and Review.objects.filter(decision="approved").exists()
+    assert Flag.objects.filter(resolved_at__isnull=True).exists() and WatchedWord.objects.count() == 3
+    assert "waiting for sign-off" in out and "flags in the moderation queue" in out
     from socialfabric.attachments.models import Attachment
 
     files = Attachment.objects.select_related("post")

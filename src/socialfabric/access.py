@@ -20,6 +20,13 @@ Rules
 - Before a first post, reply or reaction a member accepts the organisation's policy in force,
   and a community's guidelines where it has some (a new version may ask everyone again); with
   no policy published there is nothing to accept.
+- A post not published (docs/governance.md) is read by its author and staff, and besides them:
+  a hidden or held one by its community's moderators, one in compliance sign-off (waiting,
+  returned, rejected) by compliance officers. Nobody else learns it exists: not in feeds,
+  threads, search, counts, notifications or insights. A reply is read only with its thread's
+  first post.
+- A suspended member posts, replies, reacts and flags nowhere (platform) or not in that
+  community until the suspension ends; reading goes on.
 - Attachments are read exactly as their post: a file on a post one may not read, or on a
   removed post, does not exist for the reader (404 like an unknown id); only the post's
   author adds files to it.
@@ -32,12 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from socialfabric.communities.models import Community, Membership, Role, Visibility
-from socialfabric.conversations.models import Post, PostKind
+from socialfabric.conversations.models import MODERATED_STATES, SIGN_OFF_STATES, Post, PostKind, PostState
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyNotAccepted
-from socialfabric.governance.models import Acceptance, Policy
+from socialfabric.governance.models import Acceptance, Policy, Suspension
 from socialfabric.org.models import Member, Stakeholder
 from socialfabric.validation import is_storable, parse_id
 
@@ -54,7 +61,8 @@ def member_community_ids(member: Member) -> set[int]:
 
 def forget(member: Member) -> None:
     """Drop per-request caches after a membership change."""
-    for attr in ("_sf_member_communities", "_sf_readable", "_sf_roles", "_sf_shared_members"):
+    for attr in ("_sf_member_communities", "_sf_readable", "_sf_roles", "_sf_shared_members", "_sf_moderated",
+                 "_sf_suspended"):
         if hasattr(member, attr):
             delattr(member, attr)
 
@@ -263,9 +271,100 @@ def readable_communities_rule(viewer: Member, column: str = "p.community_id", fi
     return Rule(readable, f"{column} + 0 IN ({_ids_sql(readable_community_ids(viewer))})")
 
 
-def readable_posts_rule(viewer: Member, alias: str = "p") -> Rule:
-    """Posts the viewer may read: the read policy for posts (feeds, threads, search, counts)."""
-    return readable_communities_rule(viewer, f"{alias}.community_id")
+def moderated_community_ids(member: Member) -> set[int]:
+    """Communities the member owns or moderates (cached per request)."""
+    if not member.is_authenticated:
+        return set()
+    cache = getattr(member, "_sf_moderated", None)
+    if cache is None:
+        cache = set(Membership.objects.filter(member=member, role__in=[Role.OWNER, Role.MODERATOR])
+                    .values_list("community_id", flat=True))
+        member._sf_moderated = cache
+    return cache
+
+
+_POST = Post._meta.db_table
+_MODERATED_SQL = (f"SELECT community_id FROM {_MEMBERSHIP} WHERE member_id = %s"
+                  f" AND role IN ('{Role.OWNER}', '{Role.MODERATOR}')")  # one param: the member
+
+
+def _states_sql(states: Iterable[str]) -> str:
+    return ", ".join(f"'{s}'" for s in states)  # our own TextChoices, never user text
+
+
+def _post_state_rule(viewer: Member, alias: str, prefix: str = "") -> Rule:
+    """Posts whose state lets the viewer read them (the community is another rule): published
+    ones; their own; hidden and held ones in communities they moderate; those in sign-off for a
+    compliance officer. `prefix` is the Q path to the post (`post__` from an attachment)."""
+
+    def own_state(path: str) -> Q:
+        q = Q(**{f"{path}state": PostState.PUBLISHED}) | Q(**{f"{path}author_id": viewer.id})
+        q |= Q(**{f"{path}state__in": MODERATED_STATES, f"{path}community_id__in": moderated_community_ids(viewer)})
+        if viewer.is_compliance_officer:
+            q |= Q(**{f"{path}state__in": SIGN_OFF_STATES})
+        return q
+
+    def own_state_sql(a: str) -> tuple[str, tuple]:
+        sql = (f"{a}.state = '{PostState.PUBLISHED}' OR {a}.author_id = %s"
+               f" OR ({a}.state IN ({_states_sql(MODERATED_STATES)}) AND {a}.community_id IN ({_MODERATED_SQL}))")
+        if viewer.is_compliance_officer:
+            sql += f" OR {a}.state IN ({_states_sql(SIGN_OFF_STATES)})"
+        return sql, (viewer.id, viewer.id)
+
+    def make_q() -> Q:
+        unreadable_root = (Post.objects.filter(id=OuterRef(f"{prefix}root_id")).exclude(state=PostState.PUBLISHED)
+                           .exclude(own_state("")))
+        return own_state(prefix) & (Q(**{f"{prefix}root_id__isnull": True}) | ~Q(Exists(unreadable_root)))
+
+    mine, mine_params = own_state_sql(alias)
+    theirs, theirs_params = own_state_sql("sf_root")
+    # A reply is read with its thread: not when the first post is one the viewer may not read
+    # (one primary-key look-up per reply; a thread's first post has no root and stops there).
+    sql = (f"({mine}) AND ({alias}.root_id IS NULL OR NOT EXISTS (SELECT 1 FROM {_POST} sf_root"
+           f" WHERE sf_root.id = {alias}.root_id AND sf_root.state <> '{PostState.PUBLISHED}' AND NOT ({theirs})))")
+    return Rule(make_q, sql, mine_params + theirs_params)
+
+
+def _both(first: Rule, second: Rule) -> Rule:
+    if first is NOTHING or second is EVERYTHING:
+        return first
+    return Rule(lambda: first.q & second.q, f"{first.sql} AND {second.sql}", first.params + second.params)
+
+
+def readable_posts_rule(viewer: Member, alias: str = "p", *, published_only: bool = False) -> Rule:
+    """Posts the viewer may read: the read policy for posts (feeds, threads, search, counts).
+
+    `published_only` for a table that holds published posts only and has no state (the search
+    index on PostgreSQL): the community rule alone."""
+    communities = readable_communities_rule(viewer, f"{alias}.community_id")
+    if published_only or communities is NOTHING or viewer.is_staff:
+        return communities
+    return _both(communities, _post_state_rule(viewer, alias))
+
+
+def can_read_post(member: Member, post: Post) -> bool:
+    """The row form of readable_posts_rule (the community's rule is asked separately, by
+    require_readable): whether the post's state, and its thread's first post's, let the member
+    read it."""
+    if not can_read_community(member, post.community):
+        return False
+    if member.is_staff:
+        return True
+
+    def state_allows(p: Post) -> bool:
+        if p.state == PostState.PUBLISHED or p.author_id == member.id:
+            return True
+        if p.state in MODERATED_STATES:
+            return p.community_id in moderated_community_ids(member)
+        return p.state in SIGN_OFF_STATES and member.is_compliance_officer
+
+    if not state_allows(post):
+        return False
+    if post.root_id is None:
+        return True
+    root = post.root if "root" in post._state.fields_cache else (
+        Post.objects.filter(id=post.root_id).only("id", "state", "author_id", "community_id").first())
+    return root is None or state_allows(root)
 
 
 def readable_notifications(member: Member) -> Q:
@@ -279,6 +378,7 @@ def readable_notifications(member: Member) -> Q:
         return Q(post__isnull=True) | live
     # Built out in full: an empty Q() would drop out of `|` and widen the rule.
     posts = readable_communities_rule(member, field="post__community_id").q & live
+    posts &= _post_state_rule(member, "p", prefix="post__").q
     moderated = Q(community_id__in=Membership.objects.filter(
         member_id=member.id or 0, role__in=[Role.OWNER, Role.MODERATOR]).values("community_id"))
     return (Q(post__isnull=True) | posts) & (~Q(kind="join_request") | moderated)
@@ -305,7 +405,8 @@ def readable_attachments(member: Member) -> Q:
     live = Q(post__deleted_at__isnull=True, removed_at__isnull=True)
     if member.is_authenticated and member.is_staff:
         return live
-    return live & readable_communities_rule(member, field="post__community_id").q
+    return (live & readable_communities_rule(member, field="post__community_id").q
+            & _post_state_rule(member, "p", prefix="post__").q)
 
 
 def policies_to_accept(member: Member, community: Community | None = None) -> list[Policy]:
@@ -339,6 +440,38 @@ def require_policy_accepted(member: Member, community: Community) -> None:
                             "react there.", url=reverse("web:community_guidelines", args=[community.slug]))
 
 
+def active_suspensions(member: Member) -> list[Suspension]:
+    """The member's suspensions in force now (cached per request)."""
+    if not member.is_authenticated:
+        return []
+    cache = getattr(member, "_sf_suspended", None)
+    if cache is None:
+        from django.utils import timezone
+
+        cache = list(Suspension.objects.filter(member_id=member.id, until__gt=timezone.now(), lifted_at__isnull=True)
+                     .order_by("-until"))
+        member._sf_suspended = cache
+    return cache
+
+
+def suspension_in(member: Member, community: Community | None) -> Suspension | None:
+    """The suspension that stops the member writing there (a platform one anywhere), or None."""
+    for s in active_suspensions(member):
+        if s.community_id is None or (community is not None and s.community_id == community.id):
+            return s
+    return None
+
+
+def require_not_suspended(member: Member, community: Community | None) -> None:
+    """Forbidden (code `suspended`) while a suspension applies: posting, replying, reacting, flagging."""
+    found = suspension_in(member, community)
+    if found is None:
+        return
+    where = "on this platform" if found.community_id is None else f"in {community.name}"
+    raise Forbidden(f"You are suspended {where} until {found.until:%-d %B %Y, %H:%M} UTC: {found.reason}",
+                    field=None, code="suspended")
+
+
 def require_may_attach(member: Member, post: Post) -> None:
     """Only the author adds files, and only while the post is live."""
     if post.author_id != member.id:
@@ -352,9 +485,10 @@ def readable_posts_filter(member: Member) -> Q:
     return readable_posts_rule(member).q
 
 
-def readable_posts_sql(viewer: Member, alias: str = "p") -> tuple[str, list]:
-    """The same policy as an SQL condition on the post table aliased `alias`."""
-    rule = readable_posts_rule(viewer, alias)
+def readable_posts_sql(viewer: Member, alias: str = "p", *, published_only: bool = False) -> tuple[str, list]:
+    """The same policy as an SQL condition on the post table aliased `alias` (see
+    readable_posts_rule for `published_only`)."""
+    rule = readable_posts_rule(viewer, alias, published_only=published_only)
     return rule.sql, list(rule.params)
 
 

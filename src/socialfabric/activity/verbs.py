@@ -56,6 +56,21 @@ class Verb(TextChoices):
     # Governance
     PUBLISH_POLICY = "publish_policy", "published a policy version"
     ACCEPT_POLICY = "accept_policy", "accepted a policy"
+    SUBMIT = "submit", "wrote a post that waits for review"
+    FLAG = "flag", "flagged a post"
+    DISMISS_FLAGS = "dismiss_flags", "dismissed the flags on a post"
+    RELEASE = "release", "released a held post"
+    HIDE = "hide", "hid a post"
+    RESTORE = "restore", "restored a hidden post"
+    WARN = "warn", "warned a member"
+    SUSPEND = "suspend", "suspended a member"
+    LIFT_SUSPENSION = "lift_suspension", "lifted a suspension"
+    ADD_WATCHED_WORD = "add_watched_word", "added a watched word"
+    REMOVE_WATCHED_WORD = "remove_watched_word", "removed a watched word"
+    SET_APPROVAL_RULE = "set_approval_rule", "set a community's approval rule"
+    APPROVE_POST = "approve_post", "approved a post"
+    REJECT_POST = "reject_post", "rejected a post"
+    RETURN_POST = "return_post", "asked for an edit of a post"
 
 
 class ObjectType(TextChoices):
@@ -68,3 +83,5 @@ class ObjectType(TextChoices):
     IMPORT = "import", "Import"
     REPORT = "report", "Insights report"
     INVITATION = "invitation", "Invitation"
+    SUSPENSION = "suspension", "Suspension"
+    WATCHED_WORD = "watched_word", "Watched word"

@@ -30,6 +30,7 @@ from socialfabric.api import (
     routes_communities,
     routes_governance,
     routes_insights,
+    routes_moderation,
     routes_notifications,
     routes_people,
     routes_posts,
@@ -217,3 +218,4 @@ api.add_router("", routes_insights.router)
 api.add_router("", routes_search.router)
 api.add_router("", routes_notifications.router)
 api.add_router("", routes_governance.router)
+api.add_router("", routes_moderation.router)

@@ -90,7 +90,7 @@ def post(item: FeedItem) -> dict:
         "parent": p.parent_id, "thread": p.root_id or p.id, "depth": p.depth,
         "created_at": p.created_at, "last_activity_at": p.last_activity_at,
         "edited": p.edited_at is not None, "edited_at": p.edited_at, "removed": p.is_removed,
-        "reply_count": p.reply_count, "accepted_answer": p.accepted_answer_id,
+        "reply_count": p.reply_count, "accepted_answer": p.accepted_answer_id, "state": p.state,
         "reactions": item.reactions, "mine": item.mine,
         "attachments": [attachment(a) for a in getattr(p, "files", [])],  # of_posts gave them
     }
@@ -131,3 +131,30 @@ def token(t: AccessToken) -> dict:
 
 def page(items: list[dict], next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def queued_post(p: Post) -> dict:
+    return {"id": p.id, "kind": p.kind, "title": p.title, "body": p.body, "state": p.state,
+            "author": member_ref(p.author), "community": community_ref(p.community), "thread": p.root_id or p.id,
+            "created_at": p.created_at}
+
+
+def queue_item(item) -> dict:
+    return {"post": queued_post(item.post), "reasons": item.reasons,
+            "flags": [{"reason": f.reason, "text": f.text, "by": member_ref(f.member), "created_at": f.created_at}
+                      for f in item.flags]}
+
+
+def watched_word(w) -> dict:
+    return {"id": w.id, "pattern": w.pattern, "is_regex": w.is_regex, "action": w.action, "reason": w.reason,
+            "created_at": w.created_at}
+
+
+def suspension(s) -> dict:
+    return {"id": s.id, "member": member_ref(s.member), "until": s.until, "reason": s.reason,
+            "community": community_ref(s.community) if s.community else None, "lifted_at": s.lifted_at}
+
+
+def approval_rule(rule) -> dict:
+    return {"kinds": rule.kinds if rule else [], "roles": rule.roles if rule else [],
+            "replies": rule.replies if rule else False}

@@ -15,7 +15,8 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from socialfabric.communities.models import Audience, Role, Visibility
-from socialfabric.conversations.models import ROOT_KINDS, PostKind, ReactionKind
+from socialfabric.conversations.models import ROOT_KINDS, PostKind, PostState, ReactionKind
+from socialfabric.governance.models import FlagReason, WatchAction
 from socialfabric.insights.models import ReportStatus, Window
 from socialfabric.notifications.models import Channel, Frequency, Level
 from socialfabric.notifications.models import Kind as NotificationKind
@@ -265,6 +266,9 @@ class PostOut(Schema):
     removed: bool
     reply_count: int
     accepted_answer: int | None
+    state: Literal[tuple(PostState.values)] = Field(
+        description="published; otherwise only its author and who decide about it read it: hidden or held "
+                    "(moderators), pending, returned or rejected (compliance officers)")
     reactions: dict[str, int] = Field(description="Count per reaction kind")
     mine: list[str] = Field(description="The reaction kinds I gave")
     attachments: list[AttachmentOut] = Field(description="Files on the post that I may read")
@@ -506,3 +510,120 @@ class TopicWatchIn(Schema):
 class TopicWatchOut(Schema):
     topic: str
     watching: bool
+
+
+# --- moderation and compliance sign-off ---------------------------------------------------------
+
+FlagReasonName = Literal[tuple(r for r in FlagReason.values if r != FlagReason.WATCHED_WORD)]
+ModerationAction = Literal["dismiss", "hide", "restore", "remove", "warn", "suspend"]
+
+
+class FlagIn(Schema):
+    reason: FlagReasonName
+    text: Text = Field("", description="What is wrong (needed with the reason other)")
+
+
+class FlagOut(Schema):
+    id: int
+    post: int
+    reason: str
+    text: str
+    created_at: datetime
+
+
+class FlagSeen(Schema):
+    reason: str
+    text: str
+    by: MemberRef | None = Field(description="null: raised by a watched word")
+    created_at: datetime
+
+
+class QueuedPost(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    state: str
+    author: MemberRef
+    community: CommunityRef
+    thread: int
+    created_at: datetime
+
+
+class QueueItemOut(Schema):
+    post: QueuedPost
+    flags: list[FlagSeen]
+    reasons: dict[str, int]
+
+
+class QueuePage(Schema):
+    items: list[QueueItemOut]
+    next_cursor: str | None
+
+
+class ModerationIn(Schema):
+    action: ModerationAction
+    reason: Text = Field("", description="Told to the author; needed to warn or suspend")
+    days: int | None = Field(None, description="suspend: for how many days (1 to 3650)")
+    platform: bool = Field(False, description="suspend: from the whole platform (staff) instead of the community")
+
+
+class ModerationOut(Schema):
+    outcome: str
+
+
+class WatchedWordIn(Schema):
+    pattern: Text
+    is_regex: bool = False
+    action: Literal[tuple(WatchAction.values)]
+    reason: Text = Field("", description="Shown to an author whose post it blocks")
+
+
+class WatchedWordOut(Schema):
+    id: int
+    pattern: str
+    is_regex: bool
+    action: str
+    reason: str
+    created_at: datetime
+
+
+class WatchedWordList(Schema):
+    items: list[WatchedWordOut]
+
+
+class SuspensionOut(Schema):
+    id: int
+    member: MemberRef
+    community: CommunityRef | None
+    until: datetime
+    reason: str
+    lifted_at: datetime | None
+
+
+class ApprovalRuleIn(Schema):
+    kinds: list[StakeholderName] = Field(default_factory=list)
+    roles: list[RoleName] = Field(default_factory=list)
+    replies: bool = False
+
+
+class ApprovalRuleOut(Schema):
+    kinds: list[str] = Field(description="Stakeholder kinds whose posts wait for approval (empty: none)")
+    roles: list[str] = Field(description="Community roles whose posts wait for approval")
+    replies: bool = Field(description="Replies wait too")
+
+
+class WaitingOut(Schema):
+    post: QueuedPost
+    submitted_at: datetime
+    thread_title: str
+
+
+class ApprovalPage(Schema):
+    items: list[WaitingOut]
+    next_cursor: str | None
+
+
+class SignOffIn(Schema):
+    decision: Literal["approve", "reject", "return"]
+    reason: Text = Field("", description="Told to the author; needed to reject or return")

@@ -22,6 +22,24 @@ class PostKind(models.TextChoices):
 ROOT_KINDS = (PostKind.DISCUSSION, PostKind.QUESTION, PostKind.ANNOUNCEMENT)
 
 
+class PostState(models.TextChoices):
+    """Whether a post is out for its community to read (access.readable_posts_rule decides who
+    reads the others: the author always; moderators the hidden and held ones; compliance
+    officers the ones in sign-off)."""
+
+    PUBLISHED = "published", "Published"
+    HIDDEN = "hidden", "Hidden by a moderator"
+    HELD = "held", "Held for moderation"
+    PENDING = "pending", "Waiting for approval"
+    RETURNED = "returned", "Returned for an edit"
+    REJECTED = "rejected", "Rejected"
+
+
+# Who reads a post in each state besides its author and staff.
+MODERATED_STATES = (PostState.HIDDEN, PostState.HELD)  # the community's moderators
+SIGN_OFF_STATES = (PostState.PENDING, PostState.RETURNED, PostState.REJECTED)  # compliance officers
+
+
 class ReactionKind(models.TextChoices):
     LIKE = "like", "👍 Like"
     CELEBRATE = "celebrate", "🎉 Celebrate"
@@ -66,6 +84,7 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=PostState.choices, default=PostState.PUBLISHED)
     accepted_answer = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -104,6 +123,10 @@ class Post(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == PostState.PUBLISHED
 
     @property
     def thread_id(self) -> int:

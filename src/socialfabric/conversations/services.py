@@ -19,12 +19,15 @@ from socialfabric.conversations.models import (
     Post,
     PostKind,
     PostRevision,
+    PostState,
     Reaction,
     ReactionKind,
     Topic,
 )
 from socialfabric.conversations.text import find_mentions, find_topics, render
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
+from socialfabric.governance import screening
+from socialfabric.governance.models import Decision, Flag, FlagReason, Review, WatchAction
 from socialfabric.org.models import Member
 from socialfabric.validation import check_label, check_storable, parse_id
 
@@ -82,7 +85,8 @@ def _prepare(body: str, author: Member) -> tuple[str, list[Member], set[str]]:
 
 
 def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: Member, new: bool) -> None:
-    """(Re)attach mentions and topics; record a mention event for each newly mentioned person."""
+    """(Re)attach mentions and topics; record a mention event for each newly mentioned person
+    (a post not published yet tells nobody: `announce` does when it is)."""
     topics = []
     if topic_names:
         existing = {t.name: t for t in Topic.objects.filter(name__in=topic_names)}
@@ -99,10 +103,16 @@ def _link(post: Post, mentioned: list[Member], topic_names: set[str], *, actor: 
         post.topics.set(topics)
         before = set(post.mentions.values_list("id", flat=True))
         post.mentions.set(mentioned)
+    if post.state != PostState.PUBLISHED:
+        return
+    _announce_mentions(post, [m for m in mentioned if m.id not in before], actor=actor)
+
+
+def _announce_mentions(post: Post, mentioned: list[Member], *, actor: Member) -> None:
     for m in mentioned:
         # A mention reaches only someone who can read the community: naming an outsider in a
         # secret community is no interaction with them, and must not tie them to it anywhere.
-        if m.id not in before and m.id != actor.id and access.can_read_community(m, post.community):
+        if m.id != actor.id and access.can_read_community(m, post.community):
             activity.record(Verb.MENTION, actor, object_type=ObjectType.POST, object_id=post.id, target=m,
                             community_id=post.community_id)
 
@@ -113,7 +123,88 @@ def get_readable_post(member: Member, post_id: int) -> Post:
     if post is None or not access.can_see_community(member, post.community):
         raise NotFound("No such post.", field="post")
     access.require_readable(member, post.community)
+    if not access.can_read_post(member, post):  # held, hidden or in sign-off: as if there were none
+        raise NotFound("No such post.", field="post")
     return post
+
+
+def _screen(member: Member, community: Community, text: str, *, reply: bool) -> tuple[str, screening.Match | None]:
+    """The state a new post starts in, and the watched word it met: refused when a word blocks
+    it; waiting for a compliance officer where the community's rule asks; held for a moderator
+    when a word holds it; published otherwise (docs/governance.md)."""
+    found = screening.watched_match(text)
+    screening.refuse_if_blocked(found)
+    if screening.needs_sign_off(member, community, reply=reply):
+        return PostState.PENDING, found
+    if found is not None and found.word.action == WatchAction.HOLD:
+        return PostState.HELD, found
+    return PostState.PUBLISHED, found
+
+
+def _after_screening(post: Post, found: screening.Match | None, *, details: dict) -> None:
+    """Record a post that is not out yet (SUBMIT: nobody is told), open its review when it waits
+    for sign-off, and raise the platform's flag for the watched word it met."""
+    if post.state != PostState.PUBLISHED:
+        activity.record(Verb.SUBMIT, post.author, object_type=ObjectType.POST, object_id=post.id,
+                        community_id=post.community_id, details={**details, "state": post.state}, at=post.created_at)
+    if post.state == PostState.PENDING:
+        Review.objects.create(post=post, community_id=post.community_id, submitted_at=post.created_at)
+    if found is not None and found.word.action in (WatchAction.HOLD, WatchAction.FLAG):
+        flag = Flag.objects.create(post=post, community_id=post.community_id, reason=FlagReason.WATCHED_WORD,
+                                   text=f"Matched “{found.text}” ({found.word.get_action_display().split(':')[0]})")
+        activity.record(Verb.FLAG, None, object_type=ObjectType.POST, object_id=post.id,
+                        community_id=post.community_id, details={"reason": flag.reason, "word": found.word.id})
+
+
+def hide(post: Post) -> None:
+    """Take a published post out of its thread's counts and every reader's sight but its author's
+    and its moderators' (the moderator's act records it: governance.moderation)."""
+    was_out = post.state == PostState.PUBLISHED
+    post.state = PostState.HIDDEN
+    post.save(update_fields=["state"])
+    if was_out and post.parent_id is not None:
+        _count_reply(post, -1)
+
+
+def unhide(post: Post) -> None:
+    """Put a hidden post back (the moderator's act records it)."""
+    post.state = PostState.PUBLISHED
+    post.save(update_fields=["state"])
+    if post.parent_id is not None:
+        _count_reply(post, +1)
+
+
+def _count_reply(reply: Post, step: int, *, bump: bool = False) -> None:
+    """Add `step` to the reply counts of the thread and the parent (a reply coming out, or going
+    back in); `bump` moves the thread's activity to the reply's time, never backwards."""
+    root = Post.objects.filter(id=reply.root_id)
+    root.update(reply_count=F("reply_count") + step)
+    if bump:
+        root.filter(last_activity_at__lt=reply.created_at).update(last_activity_at=reply.created_at)
+    if reply.parent_id != reply.root_id:
+        Post.objects.filter(id=reply.parent_id).update(reply_count=F("reply_count") + step)
+
+
+def publish_held(post: Post) -> None:
+    """A held or signed-off post comes out, as if posted now at its original time: counted in its
+    thread, recorded as posted (or replied) by its author at the time written, so that its
+    notifications, index entry and insights follow from the stream like any other; its mentions
+    are told. Runs inside the moderator's or compliance officer's act (governance.services)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("publish runs inside the act that releases the post")
+    post.state = PostState.PUBLISHED
+    post.save(update_fields=["state"])
+    if post.parent_id is None:
+        activity.record(Verb.POST, post.author, object_type=ObjectType.POST, object_id=post.id,
+                        community_id=post.community_id, details={"kind": post.kind}, at=post.created_at)
+    else:
+        _count_reply(post, +1, bump=True)
+        parent = Post.objects.only("id", "author_id").get(id=post.parent_id)
+        activity.record(Verb.REPLY, post.author, object_type=ObjectType.POST, object_id=post.id,
+                        target=parent.author_id if parent.author_id != post.author_id else None,
+                        community_id=post.community_id, details={"thread": post.root_id, "parent": parent.id},
+                        at=post.created_at)
+    _announce_mentions(post, list(post.mentions.all()), actor=post.author)
 
 
 @transaction.atomic
@@ -125,12 +216,16 @@ def create_post(member: Member, community: Community, *, body: object, kind: obj
     body = clean_body(body)
     access.require_can_post(member, community, kind)
     access.require_policy_accepted(member, community)  # after the rights: it tells nothing new
+    access.require_not_suspended(member, community)
+    state, found = _screen(member, community, f"{title}\n{body}", reply=False)
     html, mentioned, topics = _prepare(body, member)
     now = timezone.now()
     post = Post.objects.create(community=community, author=member, kind=kind, title=title, body=body,
-                               body_html=html, created_at=now, last_activity_at=now)
-    activity.record(Verb.POST, member, object_type=ObjectType.POST, object_id=post.id, community_id=community.id,
-                    details={"kind": kind}, at=now)
+                               body_html=html, created_at=now, last_activity_at=now, state=state)
+    if state == PostState.PUBLISHED:
+        activity.record(Verb.POST, member, object_type=ObjectType.POST, object_id=post.id,
+                        community_id=community.id, details={"kind": kind}, at=now)
+    _after_screening(post, found, details={"kind": kind})
     _link(post, mentioned, topics, actor=member, new=True)
     return post
 
@@ -146,19 +241,26 @@ def create_reply(member: Member, parent_id: int, *, body: object) -> Post:
     if parent.depth >= MAX_REPLY_DEPTH:
         raise InvalidInput(f"Replies nest at most {MAX_REPLY_DEPTH} levels deep; reply higher up the thread.",
                            field="parent")
+    if not parent.is_published:
+        raise Conflict("This post is not published; it takes no replies yet.", field="parent")
+    access.require_not_suspended(member, parent.community)
+    state, found = _screen(member, parent.community, body, reply=True)
     root_id = parent.root_id or parent.id
     html, mentioned, topics = _prepare(body, member)
     now = timezone.now()
     reply = Post.objects.create(
         community=parent.community, author=member, kind=PostKind.REPLY, body=body, body_html=html,
-        parent=parent, root_id=root_id, depth=parent.depth + 1, created_at=now, last_activity_at=now,
+        parent=parent, root_id=root_id, depth=parent.depth + 1, created_at=now, last_activity_at=now, state=state,
     )
-    Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)
-    if parent.id != root_id:
-        Post.objects.filter(id=parent.id).update(reply_count=F("reply_count") + 1)
-    activity.record(Verb.REPLY, member, object_type=ObjectType.POST, object_id=reply.id,
-                    target=parent.author_id if parent.author_id != member.id else None,
-                    community_id=parent.community_id, details={"thread": root_id, "parent": parent.id}, at=now)
+    details = {"thread": root_id, "parent": parent.id}
+    if state == PostState.PUBLISHED:
+        Post.objects.filter(id=root_id).update(reply_count=F("reply_count") + 1, last_activity_at=now)
+        if parent.id != root_id:
+            Post.objects.filter(id=parent.id).update(reply_count=F("reply_count") + 1)
+        activity.record(Verb.REPLY, member, object_type=ObjectType.POST, object_id=reply.id,
+                        target=parent.author_id if parent.author_id != member.id else None,
+                        community_id=parent.community_id, details=details, at=now)
+    _after_screening(reply, found, details=details)
     _link(reply, mentioned, topics, actor=member, new=True)
     return reply
 
@@ -173,13 +275,21 @@ def edit_post(member: Member, post_id: int, *, body: object, title: object = Non
         raise InvalidInput("Replies have no title.", field="title")
     if body == post.body and new_title == post.title:
         return post
+    found = screening.watched_match(f"{new_title}\n{body}")
+    screening.refuse_if_blocked(found)
     revision = PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=member)
     html, mentioned, topics = _prepare(body, member)
     post.body, post.title, post.body_html, post.edited_at = body, new_title, html, timezone.now()
-    post.save(update_fields=["body", "title", "body_html", "edited_at"])
+    if post.state == PostState.RETURNED:  # the edit compliance asked for: it waits for them again
+        post.state = PostState.PENDING
+        Review.objects.filter(post=post).update(decision=Decision.PENDING)
+    post.save(update_fields=["body", "title", "body_html", "edited_at", "state"])
     activity.record(Verb.EDIT, member, object_type=ObjectType.POST, object_id=post.id, community_id=post.community_id,
                     details={"revision": revision.id}, at=post.edited_at)
     _link(post, mentioned, topics, actor=member, new=False)
+    if found is not None and found.word.action != WatchAction.BLOCK and post.is_published:
+        # A published post is not taken back on an edit: the word puts it in the queue instead.
+        _after_screening(post, screening.Match(found.word, found.text), details={})
     return post
 
 
@@ -218,7 +328,10 @@ def react(member: Member, post_id: int, kind: object) -> tuple[Reaction, bool]:
     post = get_readable_post(member, post_id)
     if post.is_removed:
         raise Conflict("This post was removed.", field="post")
+    if not post.is_published:
+        raise Conflict("This post is not published; it takes no reactions.", field="post")
     access.require_policy_accepted(member, post.community)
+    access.require_not_suspended(member, post.community)
     existing = Reaction.objects.filter(post=post, member=member, kind=kind).first()
     if existing:
         return existing, False

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from socialfabric import access, paging
 from socialfabric.communities.models import Community
-from socialfabric.conversations.models import Post, Reaction, ReactionKind, Topic
+from socialfabric.conversations.models import Post, PostState, Reaction, ReactionKind, Topic
 from socialfabric.errors import InvalidInput, NotFound
 from socialfabric.org.models import Follow, Member, Stakeholder, Unit
 from socialfabric.validation import is_storable
@@ -78,10 +78,15 @@ class ThreadSummary:
     root_id: None = None
     depth: int = 0
     files: list = field(default_factory=list)  # its readable attachments, when a page asks for them
+    state: str = PostState.PUBLISHED  # others than published reach only who may read them (access)
 
     @property
     def is_root(self) -> bool:
         return True
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == PostState.PUBLISHED
 
     @property
     def is_removed(self) -> bool:
@@ -127,7 +132,7 @@ _SELECT = (
     "SELECT p.id, p.kind, p.title, p.body, p.body_html, p.created_at, p.last_activity_at, p.edited_at,"
     " p.deleted_at, p.reply_count, p.accepted_answer_id, p.community_id, p.author_id,"
     " c.slug, c.name, c.visibility, a.handle, a.name, a.unit_id, a.stakeholder, a.organisation, a.photo"
-    + _REACTION_COLUMNS +
+    + _REACTION_COLUMNS + ", p.state" +
     f" FROM {_POST} p JOIN {_COMMUNITY} c ON c.id = p.community_id JOIN {_MEMBER} a ON a.id = p.author_id"
     " WHERE p.parent_id IS NULL AND "
 )
@@ -188,7 +193,7 @@ def page(member: Member, where: str, params: list, cursor: str | None, limit: ob
             last_activity_at=_aware(r[6]), edited_at=_aware(r[7]), deleted_at=_aware(r[8]), reply_count=r[9],
             accepted_answer_id=r[10], community_id=r[11], author_id=r[12],
             community=CommunityRef(r[11], r[13], r[14], r[15]),
-            author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20], r[21]),
+            author=AuthorRef(r[12], r[16], r[17], r[18], r[19], r[20], r[21]), state=r[28],
         )
         mask = r[27] or 0
         items.append(FeedItem(

@@ -43,3 +43,128 @@ class Acceptance(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "policy"], name="accepted_once")]
         indexes = [models.Index(fields=["policy", "member"], name="acceptance_policy")]
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    HARASSMENT = "harassment", "Harassment"
+    CONFIDENTIAL = "confidential", "Confidential information"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    OTHER = "other", "Something else"
+    WATCHED_WORD = "watched_word", "A watched word"  # raised by the platform, never by a person
+
+
+class Outcome(models.TextChoices):
+    """What moderators decided about a post in their queue (the author is told)."""
+
+    DISMISSED = "dismissed", "Flags dismissed"
+    RELEASED = "released", "Released"
+    HIDDEN = "hidden", "Hidden"
+    RESTORED = "restored", "Restored"
+    REMOVED = "removed", "Removed"
+    WARNED = "warned", "Author warned"
+    SUSPENDED = "suspended", "Author suspended"
+
+
+class Flag(models.Model):
+    """Someone's report of a post or reply. Open until a moderator acts on the post; one per
+    person and post (the platform's own, from watched words, have no member)."""
+
+    post = models.ForeignKey("conversations.Post", on_delete=models.CASCADE, related_name="flags")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=FlagReason.choices)
+    text = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "member"], condition=Q(member__isnull=False),
+                                               name="flagged_once")]
+        indexes = [models.Index(fields=["community", "created_at"], name="flag_open",
+                                condition=Q(resolved_at__isnull=True))]
+
+
+class Suspension(models.Model):
+    """A member may not post, reply, react or flag until `until`: in one community, or (no
+    community) on the whole platform."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions")
+    community = models.ForeignKey("communities.Community", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="+")
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    suspended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "until"], name="suspension_member")]
+
+
+class WatchAction(models.TextChoices):
+    BLOCK = "block", "Block: refuse the post with the reason"
+    HOLD = "hold", "Hold: the post waits for a moderator"
+    FLAG = "flag", "Flag: publish, and put it in the queue"
+
+
+class WatchedWord(models.Model):
+    """A staff-maintained pattern checked on every post, reply and edit."""
+
+    pattern = models.CharField(max_length=200)
+    is_regex = models.BooleanField(default=False)
+    action = models.CharField(max_length=8, choices=WatchAction.choices)
+    reason = models.CharField(max_length=200, blank=True, help_text="Shown to an author whose post is blocked")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pattern", "id"]
+        constraints = [models.UniqueConstraint(fields=["pattern", "is_regex"], name="watched_once")]
+
+
+# --- compliance sign-off ---------------------------------------------------------------------
+
+
+class ApprovalRule(models.Model):
+    """In this community, posts (and with `replies` replies) by members of these stakeholder
+    kinds, or holding these community roles, wait for a compliance officer's approval."""
+
+    community = models.OneToOneField("communities.Community", on_delete=models.CASCADE, related_name="approval_rule")
+    kinds = models.JSONField(default=list, blank=True, help_text="Stakeholder kinds whose posts need approval")
+    roles = models.JSONField(default=list, blank=True, help_text="Community roles whose posts need approval")
+    replies = models.BooleanField(default=False, help_text="Replies need approval too")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Edit asked for"
+
+
+class Review(models.Model):
+    """A post's way through compliance sign-off: when it was submitted, who decided what and when."""
+
+    post = models.OneToOneField("conversations.Post", on_delete=models.CASCADE, related_name="review")
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "submitted_at"], name="review_waiting",
+                                condition=Q(decision="pending"))]

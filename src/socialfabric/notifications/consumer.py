@@ -42,7 +42,7 @@ def _tell(recipient_id: int | None, kind: str, act: Activity, *, post: Post | No
     if kind != Kind.MENTION and _muted(recipient_id, community_id):
         return None
     recipient = Member.objects.filter(id=recipient_id, is_active=True).first()
-    if recipient is None or (post is not None and not access.can_read_community(recipient, post.community)):
+    if recipient is None or (post is not None and not access.can_read_post(recipient, post)):
         return None
     try:
         with transaction.atomic():
@@ -128,6 +128,31 @@ def on_join_decision(act: Activity) -> None:
     _tell(act.target_id, Kind.JOIN_DECISION, act, community_id=act.community_id, detail=decided or "")
 
 
+_MODERATION_VERBS = (Verb.HIDE, Verb.RESTORE, Verb.RELEASE, Verb.WARN, Verb.REMOVE, Verb.SUSPEND)
+_SIGN_OFF_VERBS = (Verb.APPROVE_POST, Verb.REJECT_POST, Verb.RETURN_POST)
+_SIGN_OFF_DETAIL = {Verb.APPROVE_POST: "approved", Verb.REJECT_POST: "rejected", Verb.RETURN_POST: "returned"}
+
+
+def on_moderation(act: Activity) -> None:
+    """The author hears what moderators decided about their post (a removal by someone else, a
+    suspension too); a dismissed flag tells nobody: the author never knew of it."""
+    if act.verb == Verb.SUSPEND:
+        _tell(act.target_id, Kind.MODERATION, act, community_id=act.community_id, detail="suspended")
+        return
+    post = _post(act)
+    if post is None or (act.verb == Verb.REMOVE and not act.target_id):  # one's own removal
+        return
+    outcome = (act.details or {}).get("outcome") or ("removed" if act.verb == Verb.REMOVE else act.verb)
+    _tell(post.author_id, Kind.MODERATION, act, post=None if post.is_removed else post,
+          community_id=post.community_id, detail=str(outcome)[:40])
+
+
+def on_sign_off(act: Activity) -> None:
+    post = _post(act)
+    if post is not None:
+        _tell(post.author_id, Kind.SIGN_OFF, act, post=post, detail=_SIGN_OFF_DETAIL[act.verb])
+
+
 def connect() -> None:
     activity.subscribe(Verb.REPLY, on_reply)
     activity.subscribe(Verb.MENTION, on_mention)
@@ -137,12 +162,17 @@ def connect() -> None:
     activity.subscribe(Verb.REQUEST_JOIN, on_join_request)
     activity.subscribe(Verb.APPROVE_JOIN, on_join_decision)
     activity.subscribe(Verb.REJECT_JOIN, on_join_decision)
+    for verb in _MODERATION_VERBS:
+        activity.subscribe(verb, on_moderation)
+    for verb in _SIGN_OFF_VERBS:
+        activity.subscribe(verb, on_sign_off)
 
 
 def replay(act: Activity) -> None:
     """Run this act's handlers again (a retried job; tests show it makes nothing twice)."""
     handlers = {Verb.REPLY: on_reply, Verb.MENTION: on_mention, Verb.ACCEPT_ANSWER: on_accept, Verb.REACT: on_react,
                 Verb.POST: on_post, Verb.REQUEST_JOIN: on_join_request, Verb.APPROVE_JOIN: on_join_decision,
-                Verb.REJECT_JOIN: on_join_decision}
+                Verb.REJECT_JOIN: on_join_decision, **dict.fromkeys(_MODERATION_VERBS, on_moderation),
+                **dict.fromkeys(_SIGN_OFF_VERBS, on_sign_off)}
     if act.verb in handlers:
         handlers[act.verb](act)

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     WATCHED = "watched", "New posts where I watch"
     JOIN_REQUEST = "join_request", "Requests to join communities I moderate"  # access.readable_notifications
     JOIN_DECISION = "join_decision", "Decisions on my requests to join"
+    MODERATION = "moderation", "Moderators' decisions about my posts"
+    SIGN_OFF = "sign_off", "Compliance decisions about my posts"
 
 
 class Channel(models.TextChoices):

@@ -233,7 +233,23 @@ def describe(n: Notification) -> str:
         Kind.JOIN_REQUEST: f"{who} asks to join {place}",
         Kind.JOIN_DECISION: f"{who} {'approved' if n.detail == 'approved' else 'declined'} "
                             f"your request to join {place}",
+        Kind.MODERATION: _moderation_text(n.detail, title, place),
+        Kind.SIGN_OFF: {"approved": f"Compliance approved your post “{title}”: it is published",
+                        "rejected": f"Compliance rejected your post “{title}”",
+                        "returned": f"Compliance asks you to edit your post “{title}”"}.get(n.detail,
+                                                                                            "Compliance decided"),
     }.get(n.kind, f"{who} did something")
+
+
+def _moderation_text(outcome: str, title: str, place: str) -> str:
+    return {
+        "hidden": f"Moderators of {place} hid your post “{title}”",
+        "restored": f"Moderators of {place} restored your post “{title}”",
+        "released": f"Moderators of {place} published your held post “{title}”",
+        "removed": f"Moderators of {place} removed your post",
+        "warned": f"Moderators of {place} warned you about your post “{title}”",
+        "suspended": f"You are suspended from writing in {place}" if place else "You are suspended from writing",
+    }.get(outcome, f"Moderators of {place} acted on your post")
 
 
 def fingerprint(member: Member) -> str:

@@ -81,6 +81,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     is_analyst = models.BooleanField(default=False)
+    # Signs off posts in communities whose rule asks for approval (governance, docs/governance.md).
+    is_compliance_officer = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = MemberManager()

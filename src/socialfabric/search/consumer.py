@@ -10,12 +10,20 @@ from __future__ import annotations
 from socialfabric import activity
 from socialfabric.activity.models import Activity
 from socialfabric.activity.verbs import ObjectType, Verb
+from socialfabric.conversations.models import Post
 from socialfabric.search import index
 
 
 def _write(act: Activity) -> None:
     if act.object_type == ObjectType.POST and act.object_id:
         index.index_posts([act.object_id])
+
+
+def _thread(act: Activity) -> None:
+    """A post hidden, restored or released: its entry (and, for a thread's first post, its
+    replies' entries, which are searchable only with it) follow its new state."""
+    if act.object_type == ObjectType.POST and act.object_id:
+        index.index_posts([act.object_id, *Post.objects.filter(root_id=act.object_id).values_list("id", flat=True)])
 
 
 def _remove(act: Activity) -> None:
@@ -33,4 +41,6 @@ def connect() -> None:
     for verb in (Verb.POST, Verb.REPLY, Verb.EDIT):
         activity.subscribe(verb, _write)
     activity.subscribe(Verb.REMOVE, _remove)
+    for verb in (Verb.HIDE, Verb.RESTORE, Verb.RELEASE):
+        activity.subscribe(verb, _thread)
     activity.subscribe(Verb.UPDATE_PROFILE, _renamed)

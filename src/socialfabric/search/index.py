@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from socialfabric.communities.models import Community
-from socialfabric.conversations.models import Post, Topic
+from socialfabric.conversations.models import Post, PostState, Topic
 from socialfabric.org.models import Member
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,9 @@ def _source_sql(where: str, row: bool = False) -> str:
             f"WHERE pt.post_id = p.id), '')"
             f"{', p.community_id, p.author_id, p.kind, p.created_at' if row else ''} "
             f"FROM {_POST} p JOIN {_MEMBER} m ON m.id = p.author_id JOIN {_COMMUNITY} c ON c.id = p.community_id "
-            f"WHERE p.deleted_at IS NULL AND ({where})")
+            f"WHERE p.deleted_at IS NULL AND p.state = '{PostState.PUBLISHED}' AND (p.root_id IS NULL OR "
+            f"p.root_id IN (SELECT r.id FROM {_POST} r WHERE r.id = p.root_id AND r.state = '{PostState.PUBLISHED}'))"
+            f" AND ({where})")
 
 
 def _insert_sql(where: str) -> str:

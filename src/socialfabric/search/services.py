@@ -151,7 +151,8 @@ def filters(viewer: Member, *, community: object = None, author: object = None, 
 
 def _scope(viewer: Member, f: Filters, row: str) -> tuple[str, list]:
     """The posts the viewer may read, narrowed by the filters: SQL on `row` (see _match)."""
-    readable, params = access.readable_posts_sql(viewer, row)
+    # The index table (PostgreSQL) holds published posts only (search.index), so has no state.
+    readable, params = access.readable_posts_sql(viewer, row, published_only=row != "p")
     extra, extra_params = f.sql(row)
     live = "p.deleted_at IS NULL AND " if row == "p" else ""
     return f"{live}{readable}{extra}", [*params, *extra_params]
@@ -258,6 +259,10 @@ def _snippets(q: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
         return {r[0]: (r[1] or "", r[2] or "") for r in db.fetchall()}
 
 
+def _readable_rows(viewer: Member) -> QuerySet[Post]:
+    return Post.objects.visible_to(viewer)
+
+
 def posts(viewer: Member, text: object, *, sort: object = None, cursor: str | None = None, limit: object = None,
           **filter_args: object) -> Results:
     """A page of the posts and replies matching `text` that `viewer` may read."""
@@ -271,7 +276,8 @@ def posts(viewer: Member, text: object, *, sort: object = None, cursor: str | No
         return Results(q, [], None, sort)
     rows, next_cursor = _ranked(viewer, q, f, str(sort), cursor, n)
     ids = [r[0] for r in rows]
-    found = {p.id: p for p in Post.objects.filter(id__in=ids, deleted_at__isnull=True)
+    # The policy again on the page's rows: a post hidden since it was indexed is dropped here.
+    found = {p.id: p for p in _readable_rows(viewer).filter(id__in=ids, deleted_at__isnull=True)
              .select_related("author", "community", "root")}
     marks = _snippets(q, ids)
     hits = []

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "socialfabric.web.context.bell",
                 "socialfabric.web.context.policy",
+                "socialfabric.web.context.queues",
             ],
         },
     },

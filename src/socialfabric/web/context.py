@@ -43,3 +43,35 @@ class PolicyNotice:
 
 def policy(request: HttpRequest) -> dict:
     return {"policy_notice": PolicyNotice(request)}
+
+
+class Queues:
+    """The header's queue links and counts, for moderators, staff and compliance officers; each
+    asked only when the page shows it."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.user = getattr(request, "user", None)
+
+    @cached_property
+    def moderates(self) -> bool:
+        from socialfabric import access
+
+        user = self.user
+        return bool(user is not None and user.is_authenticated
+                    and (user.is_staff or access.moderated_community_ids(user)))
+
+    @cached_property
+    def moderation(self) -> int:
+        from socialfabric.governance import moderation
+
+        return moderation.waiting_count(self.user) if self.moderates else 0
+
+    @cached_property
+    def approvals(self) -> int:
+        from socialfabric.governance import signoff
+
+        return signoff.waiting_count(self.user) if self.user is not None else 0
+
+
+def queues(request: HttpRequest) -> dict:
+    return {"queues": Queues(request)}

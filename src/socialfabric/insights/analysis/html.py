@@ -371,6 +371,15 @@ def sections(report: dict, person_url: PersonUrl | None = None,
             _people_table(report["network"]["brokers"]["betweenness"],
                           "Brokers (betweenness)", person_url, person_name)])),
     ]
+    signed = (report.get("platform") or {}).get("sign_off")
+    if signed:
+        rows = "".join(f"<tr><td>{escape(r['community'])}</td><td>{r['approved']}</td>"
+                       f"<td>{rounded(r['median_hours'])} h</td><td>{rounded(r['p90_hours'])} h</td></tr>"
+                       for r in signed)
+        out.append(("sign-off", "Compliance sign-off",
+                    "<p>Posts that waited for a compliance officer, by community: how long until approval.</p>"
+                    "<table><thead><tr><th>Community</th><th>Approved</th><th>Median wait</th><th>90 % within</th>"
+                    f"</tr></thead><tbody>{rows}</tbody></table>"))
     return out
 
 

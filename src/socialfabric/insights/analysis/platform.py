@@ -326,6 +326,21 @@ def apply_platform_figures(result: dict, ds: Dataset, *, since: str | None = Non
     from socialfabric.governance.services import acceptance_share
 
     share = acceptance_share()
-    result["platform"] = {"source": SOURCE, "policy_accepted_share": mx._f(share) if share is not None else None}
+    result["platform"] = {"source": SOURCE, "policy_accepted_share": mx._f(share) if share is not None else None,
+                          "sign_off": sign_off_times(since, until)}
     result["stages"] = report.stages(result)
     result["findings"] = report.findings(result)
+
+
+def sign_off_times(since: str | None, until: str | None) -> list[dict]:
+    """Compliance sign-off per community (governance): posts approved in the window, and the
+    median and 90th percentile of their wait in hours; secret communities left out."""
+    from datetime import UTC, datetime, timedelta
+
+    from socialfabric.governance.signoff import time_to_approval
+
+    def day(value: str | None, extra: int = 0):
+        return None if not value else datetime.fromisoformat(value).replace(tzinfo=UTC) + timedelta(days=extra)
+
+    return [{**row, "median_hours": mx._f(row["median_hours"], 3), "p90_hours": mx._f(row["p90_hours"], 3)}
+            for row in time_to_approval(since=day(since), until=day(until, 1))]

@@ -24,6 +24,13 @@ def kind_label(kind: str) -> str:
 
 
 @register.filter
+def state_label(state: str) -> str:
+    from socialfabric.conversations.models import PostState
+
+    return PostState(state).label if state in PostState.values else state
+
+
+@register.filter
 def stakeholder_label(kind: str) -> str:
     return _STAKEHOLDERS.get(kind, str(kind).capitalize())
 

@@ -14,6 +14,7 @@ from socialfabric.communities import services as communities_svc
 from socialfabric.communities.models import Audience, Community, Visibility
 from socialfabric.errors import DomainError, InvalidInput
 from socialfabric.feed import services as feed
+from socialfabric.governance import screening
 from socialfabric.notifications import services as notifications
 from socialfabric.notifications.models import Level
 from socialfabric.org import services as org
@@ -83,6 +84,7 @@ def _community_page(request: HttpRequest, c: Community, *, status: int = 200,
         "my_request": communities_svc.my_pending_request(member, c),
         "external_labels": [Stakeholder(k).label for k in c.external_kinds or []],
         "items": [], "next_cursor": None,
+        "waits_for_approval": can_post and screening.needs_sign_off(member, c, reply=False),
     }
     if ctx["can_read"]:
         ctx.update(feed_context(feed.community_feed(member, c, cursor_of(request)), member))

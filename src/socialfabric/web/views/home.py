@@ -28,6 +28,11 @@ from socialfabric.web.views.plumbing import (
 ROOT_KIND_CHOICES = [(k.value, k.label) for k in ROOT_KINDS]
 
 
+# What the author hears when the post did not go out at once (governance: sign-off, watched words).
+POSTED = {"pending": "Your post waits for a compliance officer's approval; you will be told.",
+          "held": "Your post is held for a moderator to look at; you will be told."}
+
+
 def composer_values(request: HttpRequest) -> dict[str, str]:
     return {"kind": request.POST.get("kind", "discussion"), "title": request.POST.get("title", ""),
             "body": request.POST.get("body", ""), "community": request.POST.get("community", "")}
@@ -40,7 +45,7 @@ def create_post(request: HttpRequest, community: Community) -> HttpResponse:
     if is_htmx(request):
         post = decorate(request.user, [post])[0]
         return render(request, "socialfabric/_feed_item.html", {"post": post, "bar": post.bar, "fresh": True})
-    messages.success(request, "Your post is live.")
+    messages.success(request, POSTED.get(post.state, "Your post is live."))
     return redirect(thread_url(post))
 
 

@@ -15,6 +15,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post
 from socialfabric.errors import DomainError, InvalidInput
 from socialfabric.org.models import Member
+from socialfabric.web.views.moderation import FLAG_REASONS
 from socialfabric.web.views.plumbing import (
     decorate,
     htmx_error,
@@ -57,8 +58,9 @@ def _thread_flags(member: Member, root: Post) -> dict[str, Any]:
     return {
         "root": root,
         "moderates": access.can_moderate(member, root.community),
-        "can_reply": access.can_post(member, root.community, "reply"),
+        "can_reply": access.can_post(member, root.community, "reply") and root.is_published,
         "can_accept": access.can_accept_answer(member, root),
+        "flag_reasons": FLAG_REASONS,
     }
 
 
@@ -109,7 +111,9 @@ def post_reply(request: HttpRequest, post_id: int) -> HttpResponse:
         ctx = {"node": {"post": decorate(member, [reply])[0], "children": []}, "fresh": True,
                "next": reverse("web:post", args=[root.id]), **_thread_flags(member, root)}
         return render(request, "socialfabric/_reply_new.html", ctx)
-    messages.success(request, "Your reply is posted.")
+    messages.success(request, {"pending": "Your reply waits for a compliance officer's approval; you will be told.",
+                               "held": "Your reply is held for a moderator to look at; you will be told."}
+                     .get(reply.state, "Your reply is posted."))
     return redirect(thread_url(reply))
 
 

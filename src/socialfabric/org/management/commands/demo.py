@@ -70,6 +70,10 @@ class Command(BaseCommand):
         from socialfabric.demo.files import attach_samples
 
         files = attach_samples()
+        from socialfabric.demo import governance as demo_governance
+
+        # Before the policy: the demo's customers, who accept none, write the posts for sign-off.
+        governed = demo_governance.run(options["seed"])
         from socialfabric.demo.policy import publish_and_accept
 
         accepted, employees = publish_and_accept(options["seed"])
@@ -79,8 +83,10 @@ class Command(BaseCommand):
             f"{result.threads} threads + {result.replies} replies, {result.reactions} reactions, "
             f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows, "
             f"{indexed} posts indexed for search, {files} files attached; the policy accepted by "
-            f"{accepted} of {employees} employees."
+            f"{accepted} of {employees} employees; {governed['flags']} flags in the moderation queue, "
+            f"{governed['waiting']} customer posts waiting for sign-off ({governed['approved']} approved)."
         )
         self.stdout.write(
-            f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   analyst: {demo.ADMIN_LOGIN} / {demo.DEMO_PASSWORD}"
+            f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   admin (analyst, staff, compliance officer): "
+            f"{demo.ADMIN_LOGIN} / {demo.DEMO_PASSWORD}"
         )

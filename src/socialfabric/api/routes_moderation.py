@@ -1,0 +1,132 @@
+"""Flags, the moderation queues and moderators' actions, watched words, suspensions, and
+compliance sign-off (docs/governance.md). Every rule is the services' and the read policy's:
+a post one may not read answers 404 here as everywhere."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from socialfabric import access
+from socialfabric.api import present
+from socialfabric.api.common import ok, viewer
+from socialfabric.api.schemas import (
+    ApprovalPage,
+    ApprovalRuleIn,
+    ApprovalRuleOut,
+    Cursor,
+    FlagIn,
+    FlagOut,
+    Id,
+    Limit,
+    ModerationIn,
+    ModerationOut,
+    PostOut,
+    QueuePage,
+    SignOffIn,
+    Slug,
+    SuspensionOut,
+    WatchedWordIn,
+    WatchedWordList,
+    WatchedWordOut,
+)
+from socialfabric.governance import moderation, signoff
+
+router = Router()
+
+
+@router.post("/posts/{post_id}/flags", response=ok(FlagOut, 201), tags=["moderation"],
+             summary="Flag a post or reply for its moderators (once)")
+def flag(request: HttpRequest, post_id: Id, payload: FlagIn) -> Status:
+    """409 for one's own post or a second flag."""
+    made = moderation.flag_post(viewer(request), post_id, reason=payload.reason, text=payload.text)
+    return Status(201, {"id": made.id, "post": made.post_id, "reason": made.reason, "text": made.text,
+                        "created_at": made.created_at})
+
+
+@router.get("/moderation/queue", response=ok(QueuePage), tags=["moderation"],
+            summary="My moderation queue: every community I moderate (staff: the organisation's)")
+def org_queue(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
+    items, next_cursor = moderation.queue(viewer(request), cursor=cursor, limit=limit)
+    return present.page([present.queue_item(i) for i in items], next_cursor)
+
+
+@router.get("/communities/{slug}/moderation/queue", response=ok(QueuePage), tags=["moderation"],
+            summary="A community's moderation queue (its owners and moderators)")
+def community_queue(request: HttpRequest, slug: Slug, cursor: Cursor | None = None,
+                    limit: Limit | None = None) -> dict:
+    me = viewer(request)
+    items, next_cursor = moderation.queue(me, access.get_visible_community(me, slug), cursor=cursor, limit=limit)
+    return present.page([present.queue_item(i) for i in items], next_cursor)
+
+
+@router.post("/posts/{post_id}/moderation", response=ok(ModerationOut), tags=["moderation"],
+             summary="Act on a post: dismiss, hide, restore, remove, warn or suspend its author")
+def moderate(request: HttpRequest, post_id: Id, payload: ModerationIn) -> dict:
+    outcome = moderation.moderate(viewer(request), post_id, payload.action, reason=payload.reason,
+                                  days=payload.days, platform=payload.platform)
+    return {"outcome": outcome}
+
+
+@router.post("/suspensions/{suspension_id}/lift", response=ok(SuspensionOut), tags=["moderation"],
+             summary="End a suspension early")
+def lift(request: HttpRequest, suspension_id: Id) -> dict:
+    return present.suspension(moderation.lift_suspension(viewer(request), suspension_id))
+
+
+@router.get("/watched-words", response=ok(WatchedWordList), tags=["moderation"], summary="Watched words (staff)")
+def list_words(request: HttpRequest) -> dict:
+    return {"items": [present.watched_word(w) for w in moderation.watched_words(viewer(request))]}
+
+
+@router.post("/watched-words", response=ok(WatchedWordOut, 201), tags=["moderation"],
+             summary="Watch for a word, phrase or regular expression (staff)")
+def add_word(request: HttpRequest, payload: WatchedWordIn) -> Status:
+    """400 on `pattern` for a regular expression that could backtrack for long (ReDoS)."""
+    made = moderation.add_watched_word(viewer(request), pattern=payload.pattern, is_regex=payload.is_regex,
+                                       action=payload.action, reason=payload.reason)
+    return Status(201, present.watched_word(made))
+
+
+@router.delete("/watched-words/{word_id}", response={204: None}, tags=["moderation"],
+               summary="Stop watching for a pattern (staff)")
+def remove_word(request: HttpRequest, word_id: Id) -> Status:
+    moderation.remove_watched_word(viewer(request), word_id)
+    return Status(204, None)
+
+
+@router.get("/communities/{slug}/approval-rule", response=ok(ApprovalRuleOut), tags=["sign-off"],
+            summary="Whose posts wait for compliance sign-off in a community")
+def get_rule(request: HttpRequest, slug: Slug) -> dict:
+    me = viewer(request)
+    return present.approval_rule(signoff.rule_of(access.get_visible_community(me, slug)))
+
+
+@router.put("/communities/{slug}/approval-rule", response=ok(ApprovalRuleOut), tags=["sign-off"],
+            summary="Set or lift a community's approval rule (its owners)")
+def set_rule(request: HttpRequest, slug: Slug, payload: ApprovalRuleIn) -> dict:
+    me = viewer(request)
+    rule = signoff.set_rule(me, access.get_visible_community(me, slug), kinds=payload.kinds, roles=payload.roles,
+                            replies=payload.replies)
+    return present.approval_rule(rule)
+
+
+@router.get("/approvals", response=ok(ApprovalPage), tags=["sign-off"],
+            summary="Posts waiting for compliance sign-off (compliance officers)")
+def approvals(request: HttpRequest, cursor: Cursor | None = None, limit: Limit | None = None) -> dict:
+    items, next_cursor = signoff.queue(viewer(request), cursor=cursor, limit=limit)
+    return present.page([{"post": present.queued_post(w.post), "submitted_at": w.review.submitted_at,
+                          "thread_title": w.thread_title} for w in items], next_cursor)
+
+
+@router.post("/posts/{post_id}/sign-off", response=ok(PostOut), tags=["sign-off"],
+             summary="Approve a waiting post, reject it, or return it for an edit (compliance officers)")
+def sign_off(request: HttpRequest, post_id: Id, payload: SignOffIn) -> dict:
+    me = viewer(request)
+    if payload.decision == "approve":
+        post = signoff.approve(me, post_id)
+    elif payload.decision == "reject":
+        post = signoff.reject(me, post_id, reason=payload.reason)
+    else:
+        post = signoff.return_for_edit(me, post_id, reason=payload.reason)
+    return present.single_post(me, post)
