@@ -74,6 +74,7 @@ bench: venv postgres
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_notifications.py
+	$(BIN)/python bench/bench_governance.py
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py

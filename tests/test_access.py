@@ -327,3 +327,58 @@ def test_community_and_member_querysets_follow_the_policy(alice, bob, carol, mak
         people = set(Member.objects.visible_to(viewer))
         assert people == {m for m in Member.objects.all() if access.can_see_member(viewer, m)}, role
         assert gone not in people
+
+
+def test_the_three_forms_agree_on_posts_that_are_not_published(alice, bob, carol, make_member, world):
+    """Posts in every state, replies under hidden and held threads, for every kind of viewer
+    (a moderator, a compliance officer and an author among them): the Q, the SQL and the row
+    form of the read policy select the same posts, and the notifications' rule follows them."""
+    from django.db import connection
+
+    from socialfabric.conversations.models import PostState
+    from socialfabric.notifications.models import Kind, Notification
+
+    viewers = _viewers(alice, bob, carol, make_member, world)
+    mod = make_member("mod")
+    officer = make_member("olga", is_compliance_officer=True)
+    viewers.update(moderator=mod, officer=officer)
+    for key, c in world.items():
+        if c.visibility != "secret":
+            communities.add_member(alice, c, mod, "moderator")
+        for state in PostState.values:
+            root = conv.create_post(alice, c, body=f"{key} {state}")
+            conv.create_reply(alice, root.id, body=f"re {key} {state}")  # a published reply under it
+            Post.objects.filter(id=root.id).update(state=state)
+            # and a reply in this state under a published thread
+            other = conv.create_post(alice, c, body=f"{key} published for {state}")
+            Post.objects.filter(id=conv.create_reply(alice, other.id, body=f"reply {state}").id).update(state=state)
+    table = Post._meta.db_table
+    for role, viewer in viewers.items():
+        access.forget(viewer) if viewer.is_authenticated else None
+        via_orm = set(Post.objects.visible_to(viewer).values_list("id", flat=True))
+        sql, params = access.readable_posts_sql(viewer, alias="q")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT q.id FROM {table} q WHERE {sql}", params)
+            via_sql = {row[0] for row in cursor.fetchall()}
+        rows = {p.id for p in Post.objects.select_related("community", "root")
+                if viewer.is_authenticated and access.can_read_post(viewer, p)}
+        assert via_sql == via_orm == rows, role
+        if viewer.is_authenticated:
+            unpublished = Post.objects.exclude(state=PostState.PUBLISHED)
+            assert {p.id for p in unpublished if p.id in rows} <= (
+                set(unpublished.filter(author=viewer).values_list("id", flat=True))
+                | set(unpublished.filter(community_id__in=access.moderated_community_ids(viewer))
+                      .values_list("id", flat=True))
+                | (set(unpublished.values_list("id", flat=True)) if viewer.is_staff or viewer.is_compliance_officer
+                   else set())), role
+            # A notification about each post shows exactly when the post is readable.
+            Notification.objects.bulk_create([Notification(recipient=viewer, kind=Kind.MENTION, post_id=i,
+                                                            activity_id=10**9 + i) for i in
+                                              Post.objects.values_list("id", flat=True)])
+            shown = set(Notification.objects.filter(access.readable_notifications(viewer), recipient=viewer)
+                        .values_list("post_id", flat=True))
+            assert shown == rows, role
+    # The moderator reads the hidden and held threads where they moderate, not those in sign-off.
+    assert Post.objects.visible_to(mod).filter(state=PostState.HIDDEN).exists()
+    assert not Post.objects.visible_to(mod).filter(state=PostState.PENDING).exclude(author=mod).exists()
+    assert Post.objects.visible_to(officer).filter(state=PostState.PENDING).exists()

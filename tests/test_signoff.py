@@ -206,3 +206,15 @@ def test_the_insights_report_shows_time_to_approval(alice, carol, customers, off
     assert row["median_hours"] == pytest.approx(4, abs=0.1) and row["p90_hours"] == pytest.approx(6, abs=0.1)
     page = html.render(report.result)
     assert "Compliance sign-off" in page and customers.name in page
+
+
+def test_staff_grant_the_compliance_officer_role(make_member, carol):
+    from socialfabric.errors import Forbidden as Refused
+    from socialfabric.org import services as org
+
+    staff, ann = make_member("root", is_staff=True), make_member("ann")
+    org.set_platform_role(staff, ann, "compliance", grant=True)
+    ann.refresh_from_db()
+    assert ann.is_compliance_officer and signoff.can_sign_off(ann)
+    with pytest.raises(Refused):  # external stakeholders are never given an organisation-wide role
+        org.set_platform_role(staff, carol, "compliance", grant=True)

@@ -652,7 +652,7 @@ def require_administers_people(member: Member) -> None:
 
 
 # Roles staff grant on the staff pages: the role's name -> the member's flag.
-STAFF_ROLES = {"analyst": "is_analyst", "staff": "is_staff"}
+STAFF_ROLES = {"analyst": "is_analyst", "staff": "is_staff", "compliance": "is_compliance_officer"}
 
 
 def require_may_change_role(admin: Member, member: Member, role: object, *, grant: bool) -> str:

@@ -111,6 +111,8 @@ class Post(models.Model):
             ),
             models.Index(fields=["root", "created_at"], name="thread_replies"),
             models.Index(fields=["parent"], name="reply_parent", condition=models.Q(parent__isnull=False)),
+            # The moderation queues: the few posts a watched word holds.
+            models.Index(fields=["community"], name="post_held", condition=models.Q(state="held")),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from socialfabric.web.views.plumbing import cursor_of, member_view, post_only
 
 STATUS_LABELS = {"active": "Active", "deactivated": "Deactivated", "never_signed_in": "Never signed in",
                  "no_password": "No password yet", "invited": "Sent a link, no password yet"}
-ROLE_LABELS = {"staff": "Staff", "analyst": "Analyst"}
+ROLE_LABELS = {"staff": "Staff", "analyst": "Analyst", "compliance": "Compliance officer"}
 
 
 def _page(request: HttpRequest, qs, order: tuple[str, ...]) -> tuple[list, str | None, str]:
