@@ -192,6 +192,8 @@ WEB: dict[str, Row] = {
     "web:suspension_lift": ok(404, method=POST),  # no such suspension
     "web:staff_watched_words": only("t", 200, 403),
     "web:staff_watched_word_remove": only("t", 404, 403, method=POST),  # no such word
+    "web:staff_audit": only("t", 200, 403),
+    "web:staff_audit_export": only("t", 200, 403),
     # Sign-off: the rule to who may see the community; deciding to compliance officers (the
     # question waits for nothing: 404), refused to everyone else before anything is looked up.
     "web:community_approval": Row("GET", "community", (("s", 200), ("", 404))),
@@ -293,6 +295,8 @@ API: dict[tuple[str, str], Row] = {
     ("PUT", f"{V1}/communities/{{slug}}/approval-rule"): Row("PUT", "community", (("o", 200), ("s", 403), ("", 404)),
                                                              data={"kinds": ["customer"]}),
     ("GET", f"{V1}/approvals"): only("c", 200, 403),
+    ("GET", f"{V1}/audit"): only("t", 200, 403),
+    ("GET", f"{V1}/audit/export"): only("t", 200, 403),
     ("POST", f"{V1}/posts/{{post_id}}/sign-off"): Row(POST, "question", (("c", 404), ("", 403)),
                                                       data={"decision": "approve"}),
     # Only the question's author attaches; readers who did not write it 403, like editing.

@@ -21,7 +21,7 @@ from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
-from socialfabric.governance import moderation, signoff
+from socialfabric.governance import audit, moderation, signoff
 from socialfabric.governance import services as governance
 from socialfabric.insights import services as insights
 from socialfabric.notifications import services as notifications
@@ -227,7 +227,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 # --- every state-changing service records its act ---------------------------------------------
 
 SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
-                                     attachments, governance, moderation, signoff]
+                                     attachments, governance, moderation, signoff, audit]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -256,6 +256,7 @@ READS: dict[str, set[str]] = {
                                           "acceptance_share", "policy_url"},
     "socialfabric.governance.moderation": {"my_flag", "queue", "waiting_count", "queue_counts", "suspensions",
                                             "watched_words"},
+    "socialfabric.governance.audit": {"require_auditor", "filters", "records", "row", "community_slugs"},
     "socialfabric.governance.signoff": {"can_sign_off", "require_sign_off", "rule_of", "queue", "waiting_count",
                                          "review_of", "time_to_approval"},
     "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
@@ -454,6 +455,7 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                              lambda w: moderation.remove_watched_word(w["staff"], w["setup"].id),
                              [Verb.REMOVE_WATCHED_WORD])],
     "publish_held": [(_held, lambda w: _atomic(lambda: conv.publish_held(w["setup"])), [Verb.POST])],
+    "export": [(None, lambda w: audit.export(w["staff"], audit.filters(), fmt="json"), [Verb.EXPORT_AUDIT])],
     "set_rule": [(None, lambda w: signoff.set_rule(w["alice"], w["open"], kinds=["customer"]),
                   [Verb.SET_APPROVAL_RULE])],
     "approve": [(_pending, lambda w: signoff.approve(w["staff"], w["setup"].id), [Verb.APPROVE_POST, Verb.POST])],

@@ -71,6 +71,7 @@ class Verb(TextChoices):
     APPROVE_POST = "approve_post", "approved a post"
     REJECT_POST = "reject_post", "rejected a post"
     RETURN_POST = "return_post", "asked for an edit of a post"
+    EXPORT_AUDIT = "export_audit", "exported the audit trail"
 
 
 class ObjectType(TextChoices):

@@ -4,7 +4,9 @@ a post one may not read answers 404 here as everywhere."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from socialfabric import access
@@ -14,9 +16,11 @@ from socialfabric.api.schemas import (
     ApprovalPage,
     ApprovalRuleIn,
     ApprovalRuleOut,
+    AuditPage,
     Cursor,
     FlagIn,
     FlagOut,
+    Handle,
     Id,
     Limit,
     ModerationIn,
@@ -30,7 +34,7 @@ from socialfabric.api.schemas import (
     WatchedWordList,
     WatchedWordOut,
 )
-from socialfabric.governance import moderation, signoff
+from socialfabric.governance import audit, moderation, signoff
 
 router = Router()
 
@@ -130,3 +134,36 @@ def sign_off(request: HttpRequest, post_id: Id, payload: SignOffIn) -> dict:
     else:
         post = signoff.return_for_edit(me, post_id, reason=payload.reason)
     return present.single_post(me, post)
+
+
+def _audit_filters(actor, verb, object_type, object_id, community, since, until) -> audit.Filters:
+    return audit.filters(actor=actor, verb=verb, object_type=object_type, object_id=object_id, community=community,
+                         since=since, until=until)
+
+
+@router.get("/audit", response=ok(AuditPage), tags=["audit"], summary="The audit trail, newest first (staff)")
+def audit_trail(request: HttpRequest, actor: Handle | None = None, verb: str | None = None,
+                object_type: str | None = None, object_id: Id | None = None, community: Slug | None = None,
+                since: date | None = None, until: date | None = None, cursor: Cursor | None = None,
+                limit: Limit | None = None) -> dict:
+    me = viewer(request)
+    audit.require_auditor(me)
+    f = _audit_filters(actor, verb, object_type, object_id, community, since, until)
+    items, next_cursor = audit.records(me, f, cursor=cursor, limit=limit)
+    slugs = audit.community_slugs({a.community_id for a in items if a.community_id})
+    return present.page([audit.row(a, slugs) for a in items], next_cursor)
+
+
+@router.get("/audit/export", response={200: None}, tags=["audit"],
+            summary="Download the audit trail as CSV or JSON (staff; recorded as export_audit)")
+def audit_export(request: HttpRequest, format: str = "csv", actor: Handle | None = None, verb: str | None = None,
+                 object_type: str | None = None, object_id: Id | None = None, community: Slug | None = None,
+                 since: date | None = None, until: date | None = None) -> HttpResponse:
+    me = viewer(request)
+    audit.require_auditor(me)
+    name, text = audit.export(me, _audit_filters(actor, verb, object_type, object_id, community, since, until),
+                              fmt=format)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8" if name.endswith(".csv")
+                            else "application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

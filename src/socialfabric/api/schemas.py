@@ -627,3 +627,20 @@ class ApprovalPage(Schema):
 class SignOffIn(Schema):
     decision: Literal["approve", "reject", "return"]
     reason: Text = Field("", description="Told to the author; needed to reject or return")
+
+
+class AuditRecord(Schema):
+    id: int
+    created_at: datetime
+    verb: str
+    actor: str = Field(description="The actor's handle; empty for the platform's own acts")
+    object_type: str
+    object_id: int | None
+    target: str = Field(description="The handle of the person acted towards, if any")
+    community: str = Field(description="The community's address, if any")
+    details: dict
+
+
+class AuditPage(Schema):
+    items: list[AuditRecord]
+    next_cursor: str | None

@@ -68,6 +68,8 @@ urlpatterns = [
     path("suspensions/<int:suspension_id>/lift/", moderation.suspension_lift, name="suspension_lift"),
     path("approvals/", moderation.approvals, name="approvals"),
     path("staff/watched-words/", moderation.staff_watched_words, name="staff_watched_words"),
+    path("staff/audit/", moderation.staff_audit, name="staff_audit"),
+    path("staff/audit/export/", moderation.staff_audit_export, name="staff_audit_export"),
     path("staff/watched-words/<int:word_id>/remove/", moderation.staff_watched_word_remove,
          name="staff_watched_word_remove"),
     path("people/", people.people, name="people"),

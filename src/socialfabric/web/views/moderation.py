@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from socialfabric import access
+from socialfabric.activity.verbs import ObjectType, Verb
 from socialfabric.communities.models import Role
 from socialfabric.errors import DomainError, InvalidInput
-from socialfabric.governance import moderation, signoff
+from socialfabric.governance import audit, moderation, signoff
 from socialfabric.governance.models import FlagReason, WatchAction
 from socialfabric.org.stakeholders import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, is_htmx, member_view, post_only, safe_next
@@ -159,3 +160,38 @@ def community_approval(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "The approval rule is saved.")
         return redirect("web:community_approval", slug=community.slug)
     return render(request, "socialfabric/community_approval.html", ctx)
+
+
+# --- the audit trail (staff) ------------------------------------------------------------------
+
+def _audit_filters(request: HttpRequest) -> audit.Filters:
+    return audit.filters(**{k: request.GET.get(k) for k in ("actor", "verb", "object_type", "object_id",
+                                                             "community", "since", "until")})
+
+
+@member_view
+def staff_audit(request: HttpRequest) -> HttpResponse:
+    audit.require_auditor(request.user)
+    ctx = {"nav": "staff", "tab": "audit", "verbs": Verb.choices, "object_types": ObjectType.choices,
+           "values": request.GET, "items": [], "next_cursor": None}
+    try:
+        f = _audit_filters(request)
+        ctx["items"], ctx["next_cursor"] = audit.records(request.user, f, cursor=cursor_of(request))
+    except DomainError as err:
+        ctx["form_error"] = err
+        return render(request, "socialfabric/staff_audit.html", ctx, status=err.status)
+    query = request.GET.copy()
+    for key in ("cursor", "format"):
+        query.pop(key, None)
+    ctx["query"] = query.urlencode()
+    return render(request, "socialfabric/staff_audit.html", ctx)
+
+
+@member_view
+def staff_audit_export(request: HttpRequest) -> HttpResponse:
+    audit.require_auditor(request.user)
+    name, text = audit.export(request.user, _audit_filters(request), fmt=request.GET.get("format", "csv"))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8" if name.endswith(".csv")
+                            else "application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
