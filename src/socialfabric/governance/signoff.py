@@ -117,7 +117,8 @@ def waiting_count(member: Member) -> int:
 
 def _waiting(member: Member):
     """Reviews waiting, in the communities whose posts the officer may read (staff: all)."""
-    return Review.objects.filter(access.readable_communities_rule(member, field="post__community_id").q,
+    # On the review's own community (the post's, copied): the partial index review_waiting serves it.
+    return Review.objects.filter(access.readable_communities_rule(member, field="community_id").q,
                                  decision=Decision.PENDING, post__deleted_at__isnull=True)
 
 
