@@ -178,26 +178,24 @@ def approve(member: Member, post_id: object) -> Post:
     return post
 
 
+def _send_back(member: Member, post_id: object, reason: object, decision: str, state: str, verb: str) -> Post:
+    """Reject, or return for an edit: the reason is the author's to read, the post stays theirs."""
+    post, review = _pending(member, post_id)
+    _decide(review, member, decision, _reason(reason, required=True))
+    post.state = state
+    post.save(update_fields=["state"])
+    activity.record(verb, member, object_type=ObjectType.POST, object_id=post.id, community_id=post.community_id)
+    return post
+
+
 @transaction.atomic
 def reject(member: Member, post_id: object, *, reason: object) -> Post:
-    post, review = _pending(member, post_id)
-    _decide(review, member, Decision.REJECTED, _reason(reason, required=True))
-    post.state = PostState.REJECTED
-    post.save(update_fields=["state"])
-    activity.record(Verb.REJECT_POST, member, object_type=ObjectType.POST, object_id=post.id,
-                    community_id=post.community_id)
-    return post
+    return _send_back(member, post_id, reason, Decision.REJECTED, PostState.REJECTED, Verb.REJECT_POST)
 
 
 @transaction.atomic
 def return_for_edit(member: Member, post_id: object, *, reason: object) -> Post:
-    post, review = _pending(member, post_id)
-    _decide(review, member, Decision.RETURNED, _reason(reason, required=True))
-    post.state = PostState.RETURNED
-    post.save(update_fields=["state"])
-    activity.record(Verb.RETURN_POST, member, object_type=ObjectType.POST, object_id=post.id,
-                    community_id=post.community_id)
-    return post
+    return _send_back(member, post_id, reason, Decision.RETURNED, PostState.RETURNED, Verb.RETURN_POST)
 
 
 # --- the figure for the insights --------------------------------------------------------------
