@@ -163,7 +163,6 @@ def audit_export(request: HttpRequest, format: str = "csv", actor: Handle | None
     audit.require_auditor(me)
     name, text = audit.export(me, _audit_filters(actor, verb, object_type, object_id, community, since, until),
                               fmt=format)
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8" if name.endswith(".csv")
-                            else "application/json")
+    response = HttpResponse(text, content_type=audit.CONTENT_TYPES[name.rsplit(".", 1)[1]])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

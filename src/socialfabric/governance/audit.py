@@ -26,6 +26,7 @@ from socialfabric.org.models import Member
 from socialfabric.validation import is_storable, parse_id
 
 MAX_EXPORT_ROWS = 1_000_000
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FIELDS = ["id", "created_at", "verb", "actor", "object_type", "object_id", "target", "community", "details"]
 
 

@@ -191,7 +191,6 @@ def staff_audit(request: HttpRequest) -> HttpResponse:
 def staff_audit_export(request: HttpRequest) -> HttpResponse:
     audit.require_auditor(request.user)
     name, text = audit.export(request.user, _audit_filters(request), fmt=request.GET.get("format", "csv"))
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8" if name.endswith(".csv")
-                            else "application/json")
+    response = HttpResponse(text, content_type=audit.CONTENT_TYPES[name.rsplit(".", 1)[1]])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
