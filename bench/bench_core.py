@@ -72,6 +72,7 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7, text=No
     from django.db import connection, transaction
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from socialfabric.activity import chain
     from socialfabric.activity.models import Activity, ObjectType, Verb
     from socialfabric.bulk import BulkWriter
     from socialfabric.communities.models import Community, Membership
@@ -118,8 +119,8 @@ def generate(db_path: Path, n_members: int, n_items: int, seed: int = 7, text=No
         step("communities")
         vis = rng.choice(["open", "closed", "secret"], n_communities, p=[0.8, 0.1, 0.1])
         w.register(Community, ["id", "name", "slug", "purpose", "visibility", "created_at", "created_by_id"])
-        w.register(Activity, ["actor_id", "verb", "object_type", "object_id", "target_id", "community_id",
-                              "created_at"])
+        w.register(Activity, *chain.bulk_sealer(["actor_id", "verb", "object_type", "object_id", "target_id",
+                                                 "community_id", "created_at"]))
         for c in range(n_communities):
             w.add(Community, (c + 1, f"Community {c + 1}", f"c{c + 1}", "", str(vis[c]), joined, 1))
             w.add(Activity, (1, Verb.CREATE_COMMUNITY.value, ObjectType.COMMUNITY.value, c + 1, None, c + 1, joined))

@@ -58,9 +58,11 @@ def test_backup_then_restore_brings_back_every_row(scratch, tmp_path):
     done = cli(scratch, "backup", str(target))
     assert done.returncode == 0, done.stderr
     assert target.stat().st_size > 10_000 and "Backed up" in done.stdout
-    # Life goes on after the backup: people and posts disappear.
+    # Life goes on after the backup: people join, replies disappear.
     assert cli(scratch, "shell", "-c", "from socialfabric.org.models import Member; "
-                                       "Member.objects.filter(handle__startswith='a').delete()").returncode == 0
+                                       "from socialfabric.conversations.models import Post; "
+                                       "Member.objects.create(handle='newcomer', name='New Comer'); "
+                                       "Post.objects.filter(parent__isnull=False).delete()").returncode == 0
     assert counts(scratch) != before
     refused = cli(scratch, "restore", str(target))
     assert refused.returncode != 0 and "--yes" in refused.stderr

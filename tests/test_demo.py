@@ -246,12 +246,20 @@ def test_command_if_empty_and_errors(db, capsys, settings, tmp_path):
     assert "the policy accepted by" in out and 0.78 < governance.acceptance_share() < 0.92  # about 85 %
     login = Member.objects.get(handle=demo.DEMO_LOGIN)
     assert governance.to_accept(login) == []  # the demo logins can take part at once
+    from socialfabric.activity import chain
+
+    # Bulk-written acts, the policy's bulk acceptances and the service acts make one chain.
+    verdict = chain.verify()
+    assert verdict.intact and verdict.checked == Activity.objects.count()
     call_command("demo", "--members", "120", "--if-empty", "--no-progress")
     assert "no demo data added" in capsys.readouterr().out and Post.objects.count() == posts
     with pytest.raises(CommandError, match="members already"):
         call_command("demo", "--members", "120", "--no-progress")
-    Member.objects.all().delete()
+
+
+def test_command_refuses_bad_arguments(db):
     with pytest.raises(CommandError, match="at least"):
         call_command("demo", "--members", "5", "--no-progress")
     with pytest.raises(CommandError, match="date"):
         call_command("demo", "--until", "June", "--no-progress")
+    assert not Member.objects.exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class BulkWriter:
         self._extra: dict[type[models.Model], tuple] = {}
         self._rows: dict[type[models.Model], list[tuple]] = {}
         self._explicit_ids: list[type[models.Model]] = []
+        self._on_row: dict[type[models.Model], Callable[[tuple], tuple]] = {}
         self._cache_size: int | None = None
         if self.vendor == "sqlite":
             # SQLite's default 2 MB page cache makes every index insert a disk read once the
@@ -46,7 +47,10 @@ class BulkWriter:
             self._cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
             raw.execute("PRAGMA cache_size = -512000")
 
-    def register(self, model: type[models.Model], columns: Sequence[str]) -> None:
+    def register(self, model: type[models.Model], columns: Sequence[str],
+                 on_row: Callable[[tuple], tuple] | None = None) -> None:
+        """`on_row` turns each added row into the one written, in the order added (the
+        activity chain seals rows this way: `activity.chain.bulk_sealer`)."""
         if self._rows.get(model):
             self.flush(model)
         meta = model._meta
@@ -69,6 +73,10 @@ class BulkWriter:
             self._sql[model] = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join('?' * len(names))})"
         self._extra[model] = extra
         self._rows[model] = []
+        if on_row is not None:
+            self._on_row[model] = on_row
+        else:
+            self._on_row.pop(model, None)
         if meta.pk.attname in columns:
             self.gave_ids(model)
 
@@ -91,7 +99,8 @@ class BulkWriter:
 
     def add(self, model: type[models.Model], row: tuple) -> None:
         rows = self._rows[model]
-        rows.append(row)
+        on_row = self._on_row.get(model)
+        rows.append(on_row(row) if on_row else row)
         if len(rows) >= self.batch_size:
             # Everything, in registration order: a row never lands before the rows it points to.
             # (On SQLite an outstanding deferred foreign key makes every later parent insert

@@ -18,20 +18,24 @@ __all__ = ["Activity", "ObjectType", "Verb"]
 
 class Activity(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Empty for the system's own acts (a scheduled job, an import from the command line)",
     )
     verb = models.CharField(max_length=30, choices=Verb.choices)
     object_type = models.CharField(max_length=20, choices=ObjectType.choices, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
     target = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="The person acted towards, if any",
     )
     # The community the act happened in, by id (communities sit above the stream).
     community_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     details = models.JSONField(default=dict, blank=True)
+    # Tamper evidence (activity/chain.py): SHA-256 of the previous record's hash and this
+    # record's content, and the previous hash it was chained to.
+    prev_hash = models.BinaryField(max_length=32, default=b"", editable=False)
+    hash = models.BinaryField(max_length=32, default=b"", editable=False)
 
     class Meta:
         verbose_name_plural = "activities"

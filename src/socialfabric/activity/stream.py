@@ -63,6 +63,7 @@ def record(verb: str, actor: Any = None, *, object_type: str = "", object_id: in
 
     `actor` and `target` are members or member ids (None for the system / nobody).
     """
+    from socialfabric.activity import chain
     from socialfabric.activity.models import Activity  # the package is imported before models are ready
 
     if not transaction.get_connection().in_atomic_block:
@@ -71,7 +72,7 @@ def record(verb: str, actor: Any = None, *, object_type: str = "", object_id: in
                         target_id=_id(target), community_id=community_id, details=details or {})
     if at is not None:
         activity.created_at = at
-    activity.save(force_insert=True)
+    chain.append(activity)  # its id and hash, chained to the record before
     if _handlers.get(verb) or _handlers.get(ANY):
         transaction.on_commit(lambda: _dispatch(activity))
     return activity

@@ -38,6 +38,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.text import slugify
 
+from socialfabric.activity import chain
 from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.bulk import BulkWriter
 from socialfabric.communities.models import Community, Membership, Role
@@ -1010,8 +1011,8 @@ def _run(
         gen = _Generator(members, seed, ppm, months, end, writer, progress)
         gen.build_units()
         gen.build_people()
-        writer.register(Activity, [
-            "actor_id", "target_id", "community_id", "object_type", "object_id", "verb", "created_at"])
+        writer.register(Activity, *chain.bulk_sealer([
+            "actor_id", "target_id", "community_id", "object_type", "object_id", "verb", "created_at"]))
         gen.build_communities()
         gen.build_follows()
         gen.build_conversations()

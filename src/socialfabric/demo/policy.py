@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from socialfabric.activity import chain
 from socialfabric.activity.models import Activity, ObjectType, Verb
 from socialfabric.demo.generator import ADMIN_LOGIN, DEMO_LOGIN
 from socialfabric.governance import services as governance
@@ -45,7 +46,7 @@ def publish_and_accept(seed: int = 1) -> tuple[int, int]:
     chosen = [(pid, now - timedelta(minutes=rng.randint(0, 60 * 24 * 14))) for pid, handle in employees
               if handle in (ADMIN_LOGIN, DEMO_LOGIN) or rng.random() < SHARE]
     Acceptance.objects.bulk_create([Acceptance(member_id=pid, policy=policy, accepted_at=at) for pid, at in chosen])
-    Activity.objects.bulk_create([
+    chain.append_many([
         Activity(verb=Verb.ACCEPT_POLICY, actor_id=pid, object_type=ObjectType.POLICY, object_id=policy.id,
                  details={"version": policy.version}, created_at=at) for pid, at in chosen])
     return len(chosen), len(employees)
