@@ -75,6 +75,7 @@ bench: venv postgres
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_notifications.py
 	$(BIN)/python bench/bench_governance.py
+	$(BIN)/python bench/bench_audit.py
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py

@@ -20,23 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import database_version, each_database, header, pct  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 PG_DB = "sf_bench_governance"
 
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
 
 
 def govern(n_pending: int, n_flags: int, seed: int = 5) -> float:
@@ -80,7 +76,6 @@ def one_database(kind: str, args) -> dict:
 
     fresh_database(kind, path, PG_DB)
     setup_django(kind, path, PG_DB)
-    from django.db import connection
     from django.test import Client
 
     from bench_core import generate
@@ -91,14 +86,7 @@ def one_database(kind: str, args) -> dict:
     out: dict = {"kind": kind}
     out["generate_s"] = generate(path, args.members, args.items)["seconds"]
     out["govern_s"] = govern(args.pending, args.flags)
-    if kind == "sqlite":
-        import sqlite3
-
-        out["version"] = f"SQLite {sqlite3.sqlite_version}"
-    else:
-        with connection.cursor() as db:
-            db.execute("SHOW server_version")
-            out["version"] = f"PostgreSQL {db.fetchone()[0]}"
+    out["version"] = database_version()
     Member.objects.filter(id=1).update(is_compliance_officer=True)
     Member.objects.filter(id=3).update(is_staff=True)
 
@@ -154,18 +142,10 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_database(args.one, args)))
         return
-    print(f"Governance benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(header("Governance benchmark"))
     print(f"{args.items:,} posts and replies over {args.members:,} members; {args.pending:,} threads waiting "
           f"for sign-off, {args.flags:,} flags")
-    for kind in args.db.split(","):
-        cmd = [sys.executable, __file__, "--one", kind, "--pending", str(args.pending), "--flags", str(args.flags),
-               "--items", str(args.items), "--members", str(args.members), "--runs", str(args.runs)]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(done.stderr[-3000:])
-            raise SystemExit(f"{kind}: failed")
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+    for r in each_database(__file__, args.db):
         print(f"\n== {r['version']} ==  platform {r['generate_s']:.0f} s, sign-off and flags written "
               f"{r['govern_s']:.1f} s")
         for key, label in (("approvals_page", "approval queue page (/approvals/)"),

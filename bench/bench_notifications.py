@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -32,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import each_database, header, pct  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 PG_DB = "sf_bench_notifications"
 
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
 
 
 def notify(n: int, n_members: int, n_items: int, seed: int = 3) -> float:
@@ -167,17 +164,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_database(args.one, args)))
         return
-    print(f"Notifications benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(header("Notifications benchmark"))
     print(f"{args.notifications:,} notifications over {args.members:,} members about {args.items:,} posts")
-    for kind in args.db.split(","):
-        cmd = [sys.executable, __file__, "--one", kind, "--notifications", str(args.notifications), "--items",
-               str(args.items), "--members", str(args.members), "--runs", str(args.runs)]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(done.stderr[-3000:])
-            raise SystemExit(f"{kind}: failed")
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+    for r in each_database(__file__, args.db):
         print(f"\n== {r['version']} ==  platform {r['generate_s']:.0f} s, notifications written {r['notify_s']:.0f} s")
         print(f"busiest member: {r['busiest_total']:,} notifications, {r['busiest_unread']:,} unread, "
               f"{r['busiest_shown']:,} readable and unread (the bell)")
