@@ -194,6 +194,14 @@ WEB: dict[str, Row] = {
     "web:staff_watched_word_remove": only("t", 404, 403, method=POST),  # no such word
     "web:staff_audit": only("t", 200, 403),
     "web:staff_audit_export": only("t", 200, 403),
+    # Retention and legal hold: staff and compliance officers ("c"). An unknown handle, rule or
+    # hold answers 404 to them (the form again, with the error), 403 to everyone else.
+    "web:staff_retention": only("c", 200, 403),
+    "web:staff_retention_rule": only("c", 302, 403, method=POST, data={"days": "30"}),
+    "web:staff_retention_rule_remove": only("c", 404, 403, method=POST),
+    "web:staff_hold": only("c", 404, 403, method=POST, data={"on": "member", "target": "nobody", "reason": "Case"}),
+    "web:staff_hold_lift": only("c", 404, 403, method=POST),
+    "web:staff_retention_run": only("c", 302, 403, method=POST),
     # Sign-off: the rule to who may see the community; deciding to compliance officers (the
     # question waits for nothing: 404), refused to everyone else before anything is looked up.
     "web:community_approval": Row("GET", "community", (("s", 200), ("", 404))),
@@ -297,6 +305,12 @@ API: dict[tuple[str, str], Row] = {
     ("GET", f"{V1}/approvals"): only("c", 200, 403),
     ("GET", f"{V1}/audit"): only("t", 200, 403),
     ("GET", f"{V1}/audit/export"): only("t", 200, 403),
+    ("GET", f"{V1}/retention"): only("c", 200, 403),
+    ("POST", f"{V1}/retention/rules"): only("c", 200, 403, data={"days": 30}),
+    ("DELETE", f"{V1}/retention/rules/{{rule_id}}"): only("c", 404, 403),
+    ("POST", f"{V1}/retention/holds"): only("c", 404, 403, data={"member": "nobody", "reason": "Case"}),
+    ("POST", f"{V1}/retention/holds/{{hold_id}}/lift"): only("c", 404, 403),
+    ("POST", f"{V1}/retention/runs"): only("c", 202, 403),
     ("POST", f"{V1}/posts/{{post_id}}/sign-off"): Row(POST, "question", (("c", 404), ("", 403)),
                                                       data={"decision": "approve"}),
     # Only the question's author attaches; readers who did not write it 403, like editing.
@@ -364,7 +378,8 @@ def _arguments(world: World, place: Place | None, role: str = "-") -> dict[str, 
         "slug": "engineering", "handle": "newcomer", "report_id": world.report, "invitation_id": str(world.invitation),
         "token_id": world.foreign_token, "kind": "like", "name": "nothing", "token": "x", "uidb64": "MQ",
         "post_id": 1, "request_id": 1, "notification_id": world.notes[("-", "open-internal")], "attachment_id": 1,
-        "policy_id": world.policy, "suspension_id": 10**6, "word_id": 10**6}
+        "policy_id": world.policy, "suspension_id": 10**6, "word_id": 10**6,
+        "rule_id": 10**6, "hold_id": 10**6}
     if place is not None:
         args.update(slug=place.community.slug, post_id=place.question, name=place.topic, attachment_id=place.file,
                     handle=place.resident.handle, size=64, key=place.resident.photo,

@@ -21,7 +21,7 @@ from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
-from socialfabric.governance import audit, moderation, signoff
+from socialfabric.governance import audit, moderation, retention, signoff
 from socialfabric.governance import services as governance
 from socialfabric.insights import services as insights
 from socialfabric.notifications import services as notifications
@@ -227,7 +227,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 # --- every state-changing service records its act ---------------------------------------------
 
 SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
-                                     attachments, governance, moderation, signoff, audit]
+                                     attachments, governance, moderation, signoff, audit, retention]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -257,6 +257,8 @@ READS: dict[str, set[str]] = {
     "socialfabric.governance.moderation": {"my_flag", "queue", "waiting_count", "queue_counts", "suspensions",
                                             "watched_words"},
     "socialfabric.governance.audit": {"require_auditor", "filters", "records", "row", "community_slugs"},
+    "socialfabric.governance.retention": {"require_records_officer", "rules", "holds", "active_holds", "is_held",
+                                           "runs"},
     "socialfabric.governance.signoff": {"can_sign_off", "require_sign_off", "rule_of", "queue", "waiting_count",
                                          "review_of", "time_to_approval"},
     "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
@@ -269,7 +271,8 @@ READS: dict[str, set[str]] = {
 # The background worker's bookkeeping of report jobs (claiming, computing, requeueing): the act
 # is asking for a report, recorded by request_report; a job changing state is not a new act.
 JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue",
-                                                     "start_refresh"}}
+                                                     "start_refresh"},
+                   "socialfabric.governance.retention": {"start_retention", "request_run"}}
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
 NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
             # Marking notifications read is the reader's bookkeeping, like a token's last use.
@@ -326,6 +329,17 @@ def _held(w):
 def _pending(w):
     signoff.set_rule(w["alice"], w["open"], kinds=["employee"])
     return conv.create_post(w["bob"], w["open"], body="Needs a look")
+
+
+def _past_its_time(w):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    retention.set_retention_rule(w["staff"], w["open"], days=1)
+    with freeze_time(timezone.now() - timedelta(days=3)):
+        return conv.create_post(w["bob"], w["open"], body="Old news")
 
 
 def _atomic(fn):
@@ -414,6 +428,18 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
     "edit_post": [(None, lambda w: conv.edit_post(w["bob"], w["answer"].id, body="I do, @alice"),
                    [Verb.EDIT, Verb.MENTION])],
     "remove_post": [(None, lambda w: conv.remove_post(w["alice"], w["answer"].id), [Verb.REMOVE])],
+    "expire": [(None, lambda w: conv.expire([w["answer"].id], reason="retention"), [Verb.REMOVE])],
+    "set_retention_rule": [(None, lambda w: retention.set_retention_rule(w["staff"], w["open"], days=30),
+                            [Verb.SET_RETENTION])],
+    "remove_retention_rule": [(lambda w: retention.set_retention_rule(w["staff"], None, days=30),
+                               lambda w: retention.remove_retention_rule(w["staff"], w["setup"].id),
+                               [Verb.REMOVE_RETENTION])],
+    "place_hold": [(None, lambda w: retention.place_hold(w["staff"], reason="Case 7", person=w["bob"]),
+                    [Verb.PLACE_HOLD])],
+    "lift_hold": [(lambda w: retention.place_hold(w["staff"], reason="Case 7", community=w["open"]),
+                   lambda w: retention.lift_hold(w["staff"], w["setup"].id), [Verb.LIFT_HOLD])],
+    "run_retention": [(_past_its_time, lambda w: retention.run_retention(w["staff"]),
+                       [Verb.REMOVE, Verb.RUN_RETENTION])],
     "react": [(None, lambda w: conv.react(w["alice"], w["answer"].id, "like"), [Verb.REACT])],
     "unreact": [(lambda w: conv.react(w["alice"], w["answer"].id, "like"),
                  lambda w: conv.unreact(w["alice"], w["answer"].id, "like"), [Verb.UNREACT])],

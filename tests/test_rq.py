@@ -207,7 +207,7 @@ def test_the_refresh_chain_runs_on_redis(on_redis, settings, two_units_talking):
     assert report.status == ReportStatus.READY and report.requested_by is None
     scheduled = on_redis.scheduled_job_registry
 
-    def chains() -> dict[str, list[str]]:  # the insights refresh and the digests wait side by side
+    def chains() -> dict[str, list[str]]:  # the refresh, digests and retention wait side by side
         found: dict[str, list[str]] = {}
         for ident in scheduled.get_job_ids(cleanup=False):
             found.setdefault(on_redis.fetch_job(ident).func_name, []).append(ident)
@@ -216,8 +216,10 @@ def test_the_refresh_chain_runs_on_redis(on_redis, settings, two_units_talking):
     [job_id] = chains()[services.refresh.module_path]
     assert scheduled.get_scheduled_time(job_id) > timezone.now() + timedelta(minutes=59)
     [digests] = chains()["socialfabric.notifications.mailing.digests"]
+    [retention] = chains()["socialfabric.governance.retention.retention_job"]
     _run_worker_here(settings)
-    assert chains() == {services.refresh.module_path: [job_id], "socialfabric.notifications.mailing.digests": [digests]}
+    assert chains() == {services.refresh.module_path: [job_id], "socialfabric.notifications.mailing.digests": [digests],
+                        "socialfabric.governance.retention.retention_job": [retention]}
     assert Report.objects.count() == 1
 
 

@@ -72,6 +72,11 @@ class Verb(TextChoices):
     REJECT_POST = "reject_post", "rejected a post"
     RETURN_POST = "return_post", "asked for an edit of a post"
     EXPORT_AUDIT = "export_audit", "exported the audit trail"
+    SET_RETENTION = "set_retention", "set a retention rule"
+    REMOVE_RETENTION = "remove_retention", "removed a retention rule"
+    PLACE_HOLD = "place_hold", "placed a legal hold"
+    LIFT_HOLD = "lift_hold", "lifted a legal hold"
+    RUN_RETENTION = "run_retention", "ran the retention rules"
 
 
 class ObjectType(TextChoices):
@@ -86,3 +91,6 @@ class ObjectType(TextChoices):
     INVITATION = "invitation", "Invitation"
     SUSPENSION = "suspension", "Suspension"
     WATCHED_WORD = "watched_word", "Watched word"
+    RETENTION_RULE = "retention_rule", "Retention rule"
+    LEGAL_HOLD = "legal_hold", "Legal hold"
+    RETENTION_RUN = "retention_run", "Retention run"

@@ -150,6 +150,23 @@ def watched_word(w) -> dict:
             "created_at": w.created_at}
 
 
+def retention_rule(r) -> dict:
+    return {"id": r.id, "community": community_ref(r.community) if r.community else None, "days": r.days,
+            "updated_at": r.updated_at}
+
+
+def legal_hold(h) -> dict:
+    return {"id": h.id, "member": member_ref(h.member) if h.member else None, "reason": h.reason,
+            "community": community_ref(h.community) if h.community else None, "placed_at": h.placed_at,
+            "lifted_at": h.lifted_at}
+
+
+def retention_run(r) -> dict:
+    return {"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at, "rules": r.rules,
+            "started_by": member_ref(r.started_by) if r.started_by else None, "removed": r.removed,
+            "revisions": r.revisions, "held": r.held}
+
+
 def suspension(s) -> dict:
     return {"id": s.id, "member": member_ref(s.member), "until": s.until, "reason": s.reason,
             "community": community_ref(s.community) if s.community else None, "lifted_at": s.lifted_at}

@@ -22,11 +22,17 @@ from socialfabric.api.schemas import (
     FlagOut,
     Handle,
     Id,
+    LegalHoldIn,
+    LegalHoldOut,
     Limit,
     ModerationIn,
     ModerationOut,
     PostOut,
+    Queued,
     QueuePage,
+    RetentionOut,
+    RetentionRuleIn,
+    RetentionRuleOut,
     SignOffIn,
     Slug,
     SuspensionOut,
@@ -34,7 +40,7 @@ from socialfabric.api.schemas import (
     WatchedWordList,
     WatchedWordOut,
 )
-from socialfabric.governance import audit, moderation, signoff
+from socialfabric.governance import audit, moderation, retention, signoff
 
 router = Router()
 
@@ -166,3 +172,49 @@ def audit_export(request: HttpRequest, format: str = "csv", actor: Handle | None
     response = HttpResponse(text, content_type=audit.CONTENT_TYPES[name.rsplit(".", 1)[1]])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@router.get("/retention", response=ok(RetentionOut), tags=["retention"],
+            summary="Retention rules, active legal holds and the latest runs (staff, compliance officers)")
+def get_retention(request: HttpRequest) -> dict:
+    me = viewer(request)
+    return {"rules": [present.retention_rule(r) for r in retention.rules(me)],
+            "holds": [present.legal_hold(h) for h in retention.holds(me)],
+            "runs": [present.retention_run(r) for r in retention.runs(me)]}
+
+
+@router.post("/retention/rules", response=ok(RetentionRuleOut), tags=["retention"],
+             summary="Set a community's retention rule, or the organisation's (no community)")
+def set_retention_rule(request: HttpRequest, payload: RetentionRuleIn) -> dict:
+    """One rule a community (and one organisation-wide): setting it again changes its days."""
+    return present.retention_rule(retention.set_retention_rule(viewer(request), payload.community,
+                                                               days=payload.days))
+
+
+@router.delete("/retention/rules/{rule_id}", response={204: None}, tags=["retention"],
+               summary="Remove a retention rule (that content is kept)")
+def remove_retention_rule(request: HttpRequest, rule_id: Id) -> Status:
+    retention.remove_retention_rule(viewer(request), rule_id)
+    return Status(204, None)
+
+
+@router.post("/retention/holds", response=ok(LegalHoldOut, 201), tags=["retention"],
+             summary="Place a legal hold on a member or a community")
+def place_hold(request: HttpRequest, payload: LegalHoldIn) -> Status:
+    """Exactly one of `member` and `community`; 409 when a hold is active there already."""
+    hold = retention.place_hold(viewer(request), reason=payload.reason, person=payload.member,
+                                community=payload.community)
+    return Status(201, present.legal_hold(hold))
+
+
+@router.post("/retention/holds/{hold_id}/lift", response=ok(LegalHoldOut), tags=["retention"],
+             summary="Lift a legal hold")
+def lift_hold(request: HttpRequest, hold_id: Id) -> dict:
+    return present.legal_hold(retention.lift_hold(viewer(request), hold_id))
+
+
+@router.post("/retention/runs", response=ok(Queued, 202), tags=["retention"],
+             summary="Run the retention rules now, in the background")
+def request_run(request: HttpRequest) -> Status:
+    retention.request_run(viewer(request))
+    return Status(202, {"queued": True})

@@ -592,6 +592,54 @@ class WatchedWordList(Schema):
     items: list[WatchedWordOut]
 
 
+class RetentionRuleIn(Schema):
+    community: Slug | None = Field(None, description="A community's address; none: the organisation-wide rule")
+    days: int = Field(description="Keep posts and replies this many days")
+
+
+class RetentionRuleOut(Schema):
+    id: int
+    community: CommunityRef | None
+    days: int
+    updated_at: datetime
+
+
+class LegalHoldIn(Schema):
+    member: Handle | None = Field(None, description="A member's handle (former members too)")
+    community: Slug | None = Field(None, description="A community's address")
+    reason: Text = Field(description="The matter or case")
+
+
+class LegalHoldOut(Schema):
+    id: int
+    member: MemberRef | None
+    community: CommunityRef | None
+    reason: str
+    placed_at: datetime
+    lifted_at: datetime | None
+
+
+class RetentionRunOut(Schema):
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    started_by: MemberRef | None = Field(description="Empty for the daily run")
+    rules: int
+    removed: int
+    revisions: int
+    held: int
+
+
+class RetentionOut(Schema):
+    rules: list[RetentionRuleOut]
+    holds: list[LegalHoldOut] = Field(description="The active ones")
+    runs: list[RetentionRunOut] = Field(description="The latest 20")
+
+
+class Queued(Schema):
+    queued: bool
+
+
 class SuspensionOut(Schema):
     id: int
     member: MemberRef

@@ -315,6 +315,31 @@ def remove_post(member: Member, post_id: int) -> Post:
     return post
 
 
+@transaction.atomic
+def expire(post_ids: list[int], *, reason: str) -> tuple[int, int]:
+    """Remove these posts' text for good, as a rule of the organisation (retention): body,
+    title and every earlier version, mentions and topics; the thread keeps its shape. The
+    system's act, one REMOVE record each (consumers unindex them and delete their files).
+    Posts removed before lose the versions their removal kept. (removed, versions deleted)"""
+    if not post_ids:
+        return 0, 0
+    now = timezone.now()
+    revisions, _ = PostRevision.objects.filter(post_id__in=post_ids).delete()
+    fresh = list(Post.objects.filter(id__in=post_ids, deleted_at__isnull=True)
+                 .values_list("id", "author_id", "community_id"))
+    ids = [p[0] for p in fresh]
+    Post.objects.filter(id__in=ids).update(deleted_at=now, body=REMOVED_TEXT,
+                                           body_html=f"<p><em>{REMOVED_TEXT}</em></p>")
+    Post.objects.filter(id__in=post_ids).exclude(title="").update(title=REMOVED_TEXT)
+    Post.mentions.through.objects.filter(post_id__in=ids).delete()
+    Post.topics.through.objects.filter(post_id__in=ids).delete()
+    Post.objects.filter(accepted_answer_id__in=ids).update(accepted_answer=None)
+    for post_id, author_id, community_id in fresh:
+        activity.record(Verb.REMOVE, None, object_type=ObjectType.POST, object_id=post_id, target=author_id,
+                        community_id=community_id, details={"by": reason}, at=now)
+    return len(fresh), revisions
+
+
 def _check_reaction(kind: object) -> str:
     if kind not in ReactionKind.values:
         raise InvalidInput(f"Reaction must be one of: {', '.join(ReactionKind.values)}.", field="kind")

@@ -168,3 +168,61 @@ class Review(models.Model):
     class Meta:
         indexes = [models.Index(fields=["community", "submitted_at"], name="review_waiting",
                                 condition=Q(decision="pending"))]
+
+
+# --- retention and legal hold ------------------------------------------------------------------
+
+
+class RetentionRule(models.Model):
+    """Remove content older than `days` from one community, or (no community) from every
+    community without a rule of its own. A community's rule takes precedence."""
+
+    community = models.OneToOneField("communities.Community", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="retention_rule")
+    days = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["days"], condition=Q(community__isnull=True), name="one_org_wide_rule"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="retention_days_positive"),
+        ]
+
+
+class LegalHold(models.Model):
+    """While active, nothing of this member (or in this community) is removed or erased."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="legal_holds")
+    community = models.ForeignKey("communities.Community", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="legal_holds")
+    reason = models.CharField(max_length=500)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=(Q(member__isnull=False, community__isnull=True)
+                       | Q(member__isnull=True, community__isnull=False)),
+            name="hold_on_one_thing")]
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rules and what it did."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", help_text="Empty for the daily run")
+    rules = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0, help_text="Posts and replies whose text was removed")
+    revisions = models.PositiveIntegerField(default=0, help_text="Earlier versions deleted")
+    held = models.PositiveIntegerField(default=0, help_text="Past their time but kept by a legal hold")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]

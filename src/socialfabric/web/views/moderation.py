@@ -12,7 +12,7 @@ from socialfabric import access
 from socialfabric.activity.verbs import ObjectType, Verb
 from socialfabric.communities.models import Role
 from socialfabric.errors import DomainError, InvalidInput
-from socialfabric.governance import audit, moderation, signoff
+from socialfabric.governance import audit, moderation, retention, signoff
 from socialfabric.governance.models import FlagReason, WatchAction
 from socialfabric.org.stakeholders import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, is_htmx, member_view, post_only, safe_next
@@ -194,3 +194,77 @@ def staff_audit_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text, content_type=audit.CONTENT_TYPES[name.rsplit(".", 1)[1]])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- retention and legal hold (staff, compliance officers) -------------------------------------
+
+
+def _retention_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+    member = request.user
+    ctx = {"nav": "staff", "tab": "retention", "rules": retention.rules(member), "holds": retention.holds(member),
+           "runs": retention.runs(member), "values": {}, **extra}
+    return render(request, "socialfabric/staff_retention.html", ctx, status=status)
+
+
+@member_view
+def staff_retention(request: HttpRequest) -> HttpResponse:
+    return _retention_page(request)
+
+
+def _form_act(request: HttpRequest, form: str, act) -> HttpResponse:
+    try:
+        done = act()
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        return _retention_page(request, err.status, form=form, form_error=err, values=request.POST)
+    messages.success(request, done)
+    return redirect("web:staff_retention")
+
+
+@member_view
+@post_only
+def staff_retention_rule(request: HttpRequest) -> HttpResponse:
+    def act() -> str:
+        rule = retention.set_retention_rule(request.user, request.POST.get("community", "").strip() or None,
+                                            days=request.POST.get("days", ""))
+        where = f"in {rule.community.name}" if rule.community else "across the organisation"
+        return f"Content {where} is kept {rule.days} days."
+    return _form_act(request, "rule", act)
+
+
+@member_view
+@post_only
+def staff_retention_rule_remove(request: HttpRequest, rule_id: int) -> HttpResponse:
+    retention.remove_retention_rule(request.user, rule_id)
+    messages.success(request, "Retention rule removed: that content is kept.")
+    return redirect("web:staff_retention")
+
+
+@member_view
+@post_only
+def staff_hold(request: HttpRequest) -> HttpResponse:
+    def act() -> str:
+        on = request.POST.get("on", "member")
+        target = request.POST.get("target", "").strip()
+        hold = retention.place_hold(request.user, reason=request.POST.get("reason", ""),
+                                    person=target if on == "member" else None,
+                                    community=target if on == "community" else None)
+        return f"Legal hold placed on {hold.member.name if hold.member else hold.community.name}."
+    return _form_act(request, "hold", act)
+
+
+@member_view
+@post_only
+def staff_hold_lift(request: HttpRequest, hold_id: int) -> HttpResponse:
+    retention.lift_hold(request.user, hold_id)
+    messages.success(request, "Legal hold lifted.")
+    return redirect("web:staff_retention")
+
+
+@member_view
+@post_only
+def staff_retention_run(request: HttpRequest) -> HttpResponse:
+    retention.request_run(request.user)
+    messages.success(request, "A retention run is queued; its counts appear below once the worker has run it.")
+    return redirect("web:staff_retention")
