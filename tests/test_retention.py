@@ -172,6 +172,7 @@ def test_the_daily_job_runs_the_rules_and_waits_a_day(make_member, unit):
     assert waiting.run_after > timezone.now() + timedelta(hours=23)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
 def test_the_page(officer, alice, bob, open_community):
     from django.urls import reverse
 
@@ -200,6 +201,7 @@ def test_the_page(officer, alice, bob, open_community):
     assert login(alice).get(reverse("web:staff_retention")).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between jobs
 def test_the_api(officer, alice, open_community):
     from django.test import Client
 
