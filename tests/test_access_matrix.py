@@ -158,6 +158,7 @@ WEB: dict[str, Row] = {
     "web:staff_deactivate": only("t", 302, 403, method=POST),
     "web:staff_reactivate": only("t", 409, 403, method=POST),  # the newcomer is active
     "web:staff_role": only("t", 302, 403, method=POST, data={"role": "analyst", "grant": "1"}),
+    "web:staff_erase": only("t", 302, 403, method=POST, data={"confirm": "newcomer"}),
     "web:staff_password_link": only("t", 302, 403, method=POST),
     "web:staff_token_revoke": only("t", 302, 403, method=POST),
     "web:staff_invitations": only("t", 200, 403),
@@ -165,6 +166,8 @@ WEB: dict[str, Row] = {
     "web:staff_invitation_revoke": only("t", 302, 403, method=POST),
     "web:staff_communities": only("t", 200, 403),
     "web:tokens": ok(),
+    "web:my_data": ok(),
+    "web:my_data_download": ok(404),  # a link that is not one of the member's
     # Notifications: each role has one about every place's question; only readable ones show.
     "web:notifications": ok(lists=("r", "question")),
     "web:notifications_bell": ok(),
@@ -232,6 +235,10 @@ API: dict[tuple[str, str], Row] = {
     ("GET", f"{V1}/units/{{slug}}/feed"): only("e", 200, 404),
     ("POST", f"{V1}/tokens"): ok(201, data={"name": "script"}),
     ("GET", f"{V1}/tokens"): ok(),
+    ("GET", f"{V1}/me/data-exports"): ok(),
+    ("POST", f"{V1}/me/data-exports"): ok(202),
+    ("GET", f"{V1}/me/data-exports/download/{{token}}"): ok(404),
+    ("POST", f"{V1}/members/{{handle}}/erasure"): only("t", 200, 403, data={"keep_text": False}),
     ("DELETE", f"{V1}/tokens/{{token_id}}"): ok(404),  # someone else's token
     ("GET", f"{V1}/insights/reports"): only("n", 200, 403),
     ("POST", f"{V1}/insights/reports"): only("n", 202, 403, data={"window": "month"}),

@@ -21,7 +21,7 @@ from socialfabric.communities import services as communities
 from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict
-from socialfabric.governance import audit, moderation, retention, signoff
+from socialfabric.governance import audit, moderation, retention, rights, signoff
 from socialfabric.governance import services as governance
 from socialfabric.insights import services as insights
 from socialfabric.notifications import services as notifications
@@ -227,7 +227,7 @@ def test_accept_failing_at_record_leaves_no_acceptance(alice, bob, open_communit
 # --- every state-changing service records its act ---------------------------------------------
 
 SERVICE_MODULES: list[ModuleType] = [org, importing, communities, invitations, conv, insights, notifications,
-                                     attachments, governance, moderation, signoff, audit, retention]
+                                     attachments, governance, moderation, signoff, audit, retention, rights]
 
 # Functions that change nothing (reads, checks, helpers), by module.
 READS: dict[str, set[str]] = {
@@ -259,6 +259,8 @@ READS: dict[str, set[str]] = {
     "socialfabric.governance.audit": {"require_auditor", "filters", "records", "row", "community_slugs"},
     "socialfabric.governance.retention": {"require_records_officer", "rules", "holds", "active_holds", "is_held",
                                            "runs"},
+    "socialfabric.governance.rights": {"is_former", "erasure_of", "exports", "offers", "download_token", "download",
+                                        "collect"},
     "socialfabric.governance.signoff": {"can_sign_off", "require_sign_off", "rule_of", "queue", "waiting_count",
                                          "review_of", "time_to_approval"},
     "socialfabric.attachments.services": {"storage", "prepare", "readable", "get", "open_file", "of_posts",
@@ -272,7 +274,9 @@ READS: dict[str, set[str]] = {
 # is asking for a report, recorded by request_report; a job changing state is not a new act.
 JOB_BOOKKEEPING = {"socialfabric.insights.services": {"recover_stale", "claim_next", "compute", "run_queue",
                                                      "start_refresh"},
-                   "socialfabric.governance.retention": {"start_retention", "request_run"}}
+                   "socialfabric.governance.retention": {"start_retention", "request_run"},
+                   # Building a requested export (request_export is the act) and deleting expired files.
+                   "socialfabric.governance.rights": {"build_export", "expire_exports"}}
 # Called for the person signing in: updating a token's last use is bookkeeping, not an act.
 NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
             # Marking notifications read is the reader's bookkeeping, like a token's last use.
@@ -440,6 +444,9 @@ ACTS: dict[str, list[tuple[Callable, Callable, list[str]]]] = {
                    lambda w: retention.lift_hold(w["staff"], w["setup"].id), [Verb.LIFT_HOLD])],
     "run_retention": [(_past_its_time, lambda w: retention.run_retention(w["staff"]),
                        [Verb.REMOVE, Verb.RUN_RETENTION])],
+    "erase": [(None, lambda w: rights.erase(w["staff"], w["bob"]), [Verb.REMOVE, Verb.ERASE])],
+    "anonymise": [(None, lambda w: rights.anonymise([w["answer"].id], reason="retention"), [Verb.ANONYMISE])],
+    "request_export": [(None, lambda w: rights.request_export(w["bob"]), [Verb.EXPORT_DATA])],
     "react": [(None, lambda w: conv.react(w["alice"], w["answer"].id, "like"), [Verb.REACT])],
     "unreact": [(lambda w: conv.react(w["alice"], w["answer"].id, "like"),
                  lambda w: conv.unreact(w["alice"], w["answer"].id, "like"), [Verb.UNREACT])],

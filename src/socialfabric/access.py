@@ -44,7 +44,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from socialfabric.communities.models import Community, Membership, Role, Visibility
 from socialfabric.conversations.models import MODERATED_STATES, SIGN_OFF_STATES, Post, PostKind, PostState
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyNotAccepted
-from socialfabric.governance.models import Acceptance, Policy, Suspension
+from socialfabric.governance.models import Acceptance, Erasure, Policy, Suspension
 from socialfabric.org.models import Member, Stakeholder
 from socialfabric.validation import is_storable, parse_id
 
@@ -697,6 +697,18 @@ def require_may_deactivate(admin: Member, member: Member) -> None:
         raise Conflict("You cannot deactivate your own account; ask another administrator.", field="member")
     if member.is_superuser and not admin.is_superuser:
         raise Forbidden("Only a superuser may deactivate a superuser's account.", field="member")
+
+
+def is_erased(member: Member) -> bool:
+    """A former member whose personal data was erased (or a pseudonym retention made)."""
+    return Erasure.objects.filter(member_id=member.id).exists()
+
+
+def require_not_erased(member: Member) -> None:
+    """An erased account is never used again: no reactivation, no roles, no sign-in link."""
+    if is_erased(member):
+        raise Conflict("This former member's personal data was erased: the account cannot be used again.",
+                       field="member")
 
 
 def can_deactivate(admin: Member, member: Member) -> bool:

@@ -77,6 +77,9 @@ class Verb(TextChoices):
     PLACE_HOLD = "place_hold", "placed a legal hold"
     LIFT_HOLD = "lift_hold", "lifted a legal hold"
     RUN_RETENTION = "run_retention", "ran the retention rules"
+    ANONYMISE = "anonymise", "anonymised a post's author"
+    ERASE = "erase", "erased a member's personal data"
+    EXPORT_DATA = "export_data", "asked for a copy of their data"
 
 
 class ObjectType(TextChoices):
@@ -94,3 +97,4 @@ class ObjectType(TextChoices):
     RETENTION_RULE = "retention_rule", "Retention rule"
     LEGAL_HOLD = "legal_hold", "Legal hold"
     RETENTION_RUN = "retention_run", "Retention run"
+    DATA_EXPORT = "data_export", "Data export"

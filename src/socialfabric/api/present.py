@@ -152,7 +152,7 @@ def watched_word(w) -> dict:
 
 def retention_rule(r) -> dict:
     return {"id": r.id, "community": community_ref(r.community) if r.community else None, "days": r.days,
-            "updated_at": r.updated_at}
+            "action": r.action, "updated_at": r.updated_at}
 
 
 def legal_hold(h) -> dict:
@@ -164,7 +164,7 @@ def legal_hold(h) -> dict:
 def retention_run(r) -> dict:
     return {"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at, "rules": r.rules,
             "started_by": member_ref(r.started_by) if r.started_by else None, "removed": r.removed,
-            "revisions": r.revisions, "held": r.held}
+            "revisions": r.revisions, "anonymised": r.anonymised, "held": r.held}
 
 
 def suspension(s) -> dict:

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from ninja import Router, Status
 
 from socialfabric import access
 from socialfabric.api import present
 from socialfabric.api.common import ok, viewer
-from socialfabric.api.schemas import AcceptanceOut, Id, PolicyIn, PolicyOut, PolicyStatus, Slug
+from socialfabric.api.schemas import (
+    AcceptanceOut,
+    DataExportOut,
+    ErasureIn,
+    ErasureOut,
+    Handle,
+    Id,
+    PolicyIn,
+    PolicyOut,
+    PolicyStatus,
+    Slug,
+)
 from socialfabric.communities.models import Community
+from socialfabric.governance import rights
 from socialfabric.governance import services as governance
+from socialfabric.org import services as org
 from socialfabric.org.models import Member
 
 router = Router()
@@ -60,3 +75,49 @@ def accept_policy(request: HttpRequest, policy_id: Id) -> Status:
     """201 when newly accepted, 200 when it already was; 409 for a version that a newer one replaced."""
     made, new = governance.accept(viewer(request), policy_id)
     return Status(201 if new else 200, {"policy": present.policy(made.policy), "accepted_at": made.accepted_at})
+
+
+# --- people's data rights ------------------------------------------------------------------------
+
+def _export(export, token: str | None) -> dict:
+    return {"id": export.id, "state": export.state, "requested_at": export.requested_at,
+            "ready_at": export.ready_at, "expires_at": export.expires_at, "size": export.size,
+            "counts": export.counts or {},
+            "download_url": reverse("api:download_my_data", args=[token]) if token else None}
+
+
+@router.get("/me/data-exports", response=ok(list[DataExportOut]), tags=["data rights"],
+            summary="My latest copies of my data")
+def list_my_data(request: HttpRequest) -> list[dict]:
+    return [_export(e, token) for e, token in rights.offers(viewer(request))]
+
+
+@router.post("/me/data-exports", response=ok(DataExportOut, 202), tags=["data rights"],
+             summary="Ask for a copy of my data (a ZIP of JSON, prepared in the background)")
+def request_my_data(request: HttpRequest) -> Status:
+    """409 while one is being prepared. Poll the list for its `download_url`."""
+    return Status(202, _export(rights.request_export(viewer(request)), None))
+
+
+@router.get("/me/data-exports/download/{token}", response={200: None}, tags=["data rights"],
+            url_name="download_my_data", summary="Download a copy of my data",
+            openapi_extra={"responses": {200: {"description": "The ZIP", "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}}}}}})
+def download_my_data(request: HttpRequest, token: str) -> HttpResponse:
+    """404 for an expired link, or one that is not mine."""
+    me = viewer(request)
+    _, path = rights.download(me, token)
+    response = FileResponse(path.open("rb"), as_attachment=True, content_type="application/zip",
+                            filename=f"socialfabric-{me.handle}-{timezone.now():%Y-%m-%d}.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.post("/members/{handle}/erasure", response=ok(ErasureOut), tags=["data rights"],
+             summary="Erase a person's personal data (staff)")
+def erase_member(request: HttpRequest, handle: Handle, payload: ErasureIn) -> dict:
+    """They become a pseudonymous former member; 409 under a legal hold or when erased already."""
+    admin = viewer(request)
+    made = rights.erase(admin, org.staff_member(admin, handle), keep_text=payload.keep_text)
+    return {"member": present.member_ref(made.member), "erased_at": made.erased_at, "text_kept": made.text_kept,
+            "posts": made.posts, "removed": made.removed}

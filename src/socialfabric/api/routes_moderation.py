@@ -186,9 +186,9 @@ def get_retention(request: HttpRequest) -> dict:
 @router.post("/retention/rules", response=ok(RetentionRuleOut), tags=["retention"],
              summary="Set a community's retention rule, or the organisation's (no community)")
 def set_retention_rule(request: HttpRequest, payload: RetentionRuleIn) -> dict:
-    """One rule a community (and one organisation-wide): setting it again changes its days."""
+    """One rule a community (and one organisation-wide): setting it again changes its days and action."""
     return present.retention_rule(retention.set_retention_rule(viewer(request), payload.community,
-                                                               days=payload.days))
+                                                               days=payload.days, action=payload.action))
 
 
 @router.delete("/retention/rules/{rule_id}", response={204: None}, tags=["retention"],

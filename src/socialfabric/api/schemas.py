@@ -595,12 +595,14 @@ class WatchedWordList(Schema):
 class RetentionRuleIn(Schema):
     community: Slug | None = Field(None, description="A community's address; none: the organisation-wide rule")
     days: int = Field(description="Keep posts and replies this many days")
+    action: str | None = Field(None, description="`remove` their text (the default) or `anonymise` their authors")
 
 
 class RetentionRuleOut(Schema):
     id: int
     community: CommunityRef | None
     days: int
+    action: str
     updated_at: datetime
 
 
@@ -627,6 +629,7 @@ class RetentionRunOut(Schema):
     rules: int
     removed: int
     revisions: int
+    anonymised: int
     held: int
 
 
@@ -638,6 +641,29 @@ class RetentionOut(Schema):
 
 class Queued(Schema):
     queued: bool
+
+
+class DataExportOut(Schema):
+    id: int
+    state: str = Field(description="queued, ready, failed or expired")
+    requested_at: datetime
+    ready_at: datetime | None
+    expires_at: datetime | None = Field(description="The download link works until then")
+    size: int = Field(description="Bytes of the ZIP")
+    counts: dict[str, int] = Field(description="Records in each file")
+    download_url: str | None = Field(description="While it is ready: the ZIP, for the member who asked alone")
+
+
+class ErasureIn(Schema):
+    keep_text: bool = Field(False, description="Keep the text of their posts, signed by the former member")
+
+
+class ErasureOut(Schema):
+    member: MemberRef = Field(description="The former member the person now is")
+    erased_at: datetime
+    text_kept: bool
+    posts: int
+    removed: int
 
 
 class SuspensionOut(Schema):

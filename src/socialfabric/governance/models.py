@@ -173,13 +173,19 @@ class Review(models.Model):
 # --- retention and legal hold ------------------------------------------------------------------
 
 
+class RetentionAction(models.TextChoices):
+    REMOVE = "remove", "Remove the text"
+    ANONYMISE = "anonymise", "Anonymise the authors"
+
+
 class RetentionRule(models.Model):
-    """Remove content older than `days` from one community, or (no community) from every
-    community without a rule of its own. A community's rule takes precedence."""
+    """Remove (or anonymise the authors of) content older than `days` in one community, or (no
+    community) in every community without a rule of its own. A community's rule takes precedence."""
 
     community = models.OneToOneField("communities.Community", null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="retention_rule")
     days = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=RetentionAction.choices, default=RetentionAction.REMOVE)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -222,7 +228,55 @@ class RetentionRun(models.Model):
     rules = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0, help_text="Posts and replies whose text was removed")
     revisions = models.PositiveIntegerField(default=0, help_text="Earlier versions deleted")
+    anonymised = models.PositiveIntegerField(default=0, help_text="Posts and replies now signed by a pseudonym")
     held = models.PositiveIntegerField(default=0, help_text="Past their time but kept by a legal hold")
 
     class Meta:
         ordering = ["-started_at", "-id"]
+
+
+# --- people's data rights --------------------------------------------------------------------
+
+class Pseudonym(models.Model):
+    """The pseudonymous former member who signs a person's anonymised posts (retention's
+    "anonymise the authors"): one per person, so their old threads keep one voice. Erasing the
+    person deletes this row, and with it the last tie between the two."""
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pseudonym")
+    alias = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pseudonym_of")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Erasure(models.Model):
+    """A person erased by an administrator: their row is now a pseudonymous former member (or
+    an alias made by retention). What was done, for the record; nothing of who they were."""
+
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure")
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="Empty for a pseudonym made by retention")
+    erased_at = models.DateTimeField(default=timezone.now)
+    text_kept = models.BooleanField(default=False)
+    posts = models.PositiveIntegerField(default=0, help_text="Posts and replies they wrote")
+    removed = models.PositiveIntegerField(default=0, help_text="Of which the text was removed now")
+
+
+class DataExport(models.Model):
+    """A member's "download my data": a ZIP built in the background, downloadable until
+    `expires_at` through a signed link (docs/governance.md, "People's data rights")."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes")
+    counts = models.JSONField(default=dict, help_text="Records in each file")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]

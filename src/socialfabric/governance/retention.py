@@ -1,7 +1,8 @@
 """Retention rules and legal holds (docs/governance.md, "Retention and legal hold").
 
-A rule removes the text of posts and replies older than N days, in one community or (the
-organisation-wide rule) in every community without a rule of its own. A legal hold on a member
+A rule removes the text of posts and replies older than N days, or signs them with their
+authors' pseudonyms (governance.rights), in one community or (the organisation-wide rule) in
+every community without a rule of its own. A legal hold on a member
 or a community suspends every removal and erasure touching it, for as long as it is active.
 The rules run as a daily background job (and on demand); each run is recorded with its counts.
 
@@ -24,7 +25,8 @@ from socialfabric.communities.models import Community
 from socialfabric.conversations import services as conversations
 from socialfabric.conversations.models import Post
 from socialfabric.errors import Conflict, Forbidden, InvalidInput, NotFound
-from socialfabric.governance.models import LegalHold, RetentionRule, RetentionRun
+from socialfabric.governance import rights
+from socialfabric.governance.models import Erasure, LegalHold, RetentionAction, RetentionRule, RetentionRun
 from socialfabric.org.models import Member
 from socialfabric.validation import is_storable, parse_id
 
@@ -79,17 +81,25 @@ def rules(member: Member) -> list[RetentionRule]:
     return list(RetentionRule.objects.select_related("community").order_by("community__name", "id"))
 
 
+def _action(value: object) -> str:
+    text = str(value or RetentionAction.REMOVE).strip().lower()
+    if text not in RetentionAction.values:
+        raise InvalidInput(f"The action is one of: {', '.join(RetentionAction.values)}.", field="action")
+    return text
+
+
 @transaction.atomic
-def set_retention_rule(member: Member, community: object, *, days: object) -> RetentionRule:
+def set_retention_rule(member: Member, community: object, *, days: object, action: object = None) -> RetentionRule:
     """Set (or change) the rule of a community (its row or address), or the organisation-wide
-    one (None)."""
+    one (None): remove the text of what is older than `days` (the default), or anonymise its authors."""
     require_records_officer(member)
     community = _community(member, community)
-    kept = _days(days)
+    kept, act = _days(days), _action(action)
     rule, _ = RetentionRule.objects.select_for_update().update_or_create(
-        community=community, defaults={"days": kept, "updated_by": member, "updated_at": timezone.now()})
+        community=community, defaults={"days": kept, "action": act, "updated_by": member,
+                                       "updated_at": timezone.now()})
     activity.record(Verb.SET_RETENTION, member, object_type=ObjectType.RETENTION_RULE, object_id=rule.id,
-                    community_id=community.id if community else None, details={"days": kept})
+                    community_id=community.id if community else None, details={"days": kept, "action": act})
     return rule
 
 
@@ -185,24 +195,33 @@ def run_retention(member: Member | None = None, *, now=None) -> RetentionRun:
     held_members, held_communities = active_holds()
     keep = Q(author_id__in=held_members) | Q(community_id__in=held_communities)
     run.rules = len(all_rules)
+    formers = Erasure.objects.values("member_id")
     for rule in all_rules:
         due = Post.objects.filter(_due(rule, own, now))
-        run.held += due.filter(keep).filter(Q(deleted_at__isnull=True) | Q(revisions__isnull=False)).distinct().count()
-        # Live posts, and removed ones still keeping earlier versions.
-        todo = due.exclude(keep).filter(Q(deleted_at__isnull=True) | Q(revisions__isnull=False)).distinct()
+        if rule.action == RetentionAction.ANONYMISE:
+            # Posts still signed by their authors (a pseudonym or an erased person is done).
+            pending = due.exclude(author_id__in=formers)
+        else:
+            # Live posts, and removed ones still keeping earlier versions.
+            pending = due.filter(Q(deleted_at__isnull=True) | Q(revisions__isnull=False)).distinct()
+        run.held += pending.filter(keep).count()
+        todo = pending.exclude(keep)
         while True:
             batch = list(todo.order_by("id").values_list("id", flat=True)[:BATCH])
             if not batch:
                 break
-            removed, revisions = conversations.expire(batch, reason="retention")  # one transaction
-            run.removed += removed
-            run.revisions += revisions
+            if rule.action == RetentionAction.ANONYMISE:
+                run.anonymised += rights.anonymise(batch, reason="retention")  # one transaction
+            else:
+                removed, revisions = conversations.expire(batch, reason="retention")  # one transaction
+                run.removed += removed
+                run.revisions += revisions
     with transaction.atomic():
         run.finished_at = timezone.now()
         run.save()
         activity.record(Verb.RUN_RETENTION, member, object_type=ObjectType.RETENTION_RUN, object_id=run.id,
                         details={"rules": run.rules, "removed": run.removed, "revisions": run.revisions,
-                                 "held": run.held})
+                                 "anonymised": run.anonymised, "held": run.held})
     return run
 
 
@@ -226,8 +245,9 @@ def request_run(member: Member) -> None:
 
 @task()
 def retention_job() -> None:
-    """The daily chain: run the rules, then look again in a day."""
+    """The daily chain: run the rules, drop expired data exports, then look again in a day."""
     run_retention()
+    rights.expire_exports()
     _schedule_next(timezone.now() + RUN_EVERY)
 
 

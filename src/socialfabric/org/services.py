@@ -415,6 +415,7 @@ def reactivate(admin: Member, member: Member) -> Member:
     access.require_administers_people(admin)
     if member.is_active:
         raise Conflict("This account is active already.", field="member")
+    access.require_not_erased(member)
     # Inactive, the account cannot open a session: this list is complete.
     return _reactivate(admin, member, _stored_sessions_of(member))
 
@@ -435,6 +436,8 @@ def _reactivate(admin: Member, member: Member, sessions: list[str]) -> Member:
 def set_platform_role(admin: Member, member: Member, role: object, *, grant: bool) -> Member:
     """An administrator grants or revokes a platform role (analyst, staff); rules in access."""
     flag = access.require_may_change_role(admin, member, role, grant=grant)
+    if grant:
+        access.require_not_erased(member)
     row = Member.objects.select_for_update().get(id=member.id)
     if getattr(row, flag) == grant:
         state = "has that role already" if grant else "does not have that role"

@@ -37,10 +37,17 @@ def _renamed(act: Activity) -> None:
         index.index_posts_where("p.author_id = %s AND p.deleted_at IS NULL", [act.actor_id])
 
 
+def _erased(act: Activity) -> None:
+    # The person's posts now carry "Former member": the old name is found no more.
+    if act.target_id:
+        index.index_posts_where("p.author_id = %s AND p.deleted_at IS NULL", [act.target_id])
+
+
 def connect() -> None:
-    for verb in (Verb.POST, Verb.REPLY, Verb.EDIT):
+    for verb in (Verb.POST, Verb.REPLY, Verb.EDIT, Verb.ANONYMISE):
         activity.subscribe(verb, _write)
     activity.subscribe(Verb.REMOVE, _remove)
     for verb in (Verb.HIDE, Verb.RESTORE, Verb.RELEASE):
         activity.subscribe(verb, _thread)
     activity.subscribe(Verb.UPDATE_PROFILE, _renamed)
+    activity.subscribe(Verb.ERASE, _erased)

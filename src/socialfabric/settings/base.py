@@ -6,6 +6,7 @@ DEBUG         default true for local runs (the production profile forces it off)
 ALLOWED_HOSTS comma-separated, default 127.0.0.1,localhost
 SOCIALFABRIC_VAR  the folder for the SQLite database and other state (default ./var)
 SOCIALFABRIC_MEDIA_ROOT  members' uploaded photos (default $SOCIALFABRIC_VAR/media)
+SOCIALFABRIC_EXPORTS_ROOT  members' data exports, until they expire (default $SOCIALFABRIC_VAR/exports)
 SOCIALFABRIC_TASKS  where background jobs wait: db (default) or rq (Redis at REDIS_URL,
               default redis://127.0.0.1:6379/0)
 
@@ -265,6 +266,11 @@ MEDIA_ROOT = Path(os.environ.get("SOCIALFABRIC_MEDIA_ROOT", "") or VAR_DIR / "me
 # file that would unpack into gigabytes). The proxy's body limit should be a little larger.
 SOCIALFABRIC_PHOTO_MAX_BYTES = int(os.environ.get("SOCIALFABRIC_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 SOCIALFABRIC_PHOTO_MAX_PIXELS = 40_000_000
+
+# Members' "download my data" ZIPs wait here until their link expires (docs/governance.md);
+# served by a view that checks the signed link and the owner, never by the proxy.
+SOCIALFABRIC_EXPORTS_ROOT = Path(os.environ.get("SOCIALFABRIC_EXPORTS_ROOT", "") or VAR_DIR / "exports")
+SOCIALFABRIC_EXPORT_DAYS = 7
 
 # Files on posts and replies (docs/attachments.md): stored through Django's storage API in the
 # "attachments" storage, a local folder by default (beside the photos; back it up with them),

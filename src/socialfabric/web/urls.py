@@ -108,6 +108,7 @@ urlpatterns = [
     path("staff/people/<str:handle>/deactivate/", staff.person_deactivate, name="staff_deactivate"),
     path("staff/people/<str:handle>/reactivate/", staff.person_reactivate, name="staff_reactivate"),
     path("staff/people/<str:handle>/role/", staff.person_role, name="staff_role"),
+    path("staff/people/<str:handle>/erase/", staff.person_erase, name="staff_erase"),
     path("staff/people/<str:handle>/password-link/", staff.person_password_link, name="staff_password_link"),
     path("staff/people/<str:handle>/tokens/<str:token_id>/revoke/", staff.person_token_revoke,
          name="staff_token_revoke"),
@@ -116,5 +117,7 @@ urlpatterns = [
     path("staff/invitations/<str:invitation_id>/revoke/", staff.invitation_revoke, name="staff_invitation_revoke"),
     path("staff/communities/", staff.community_list, name="staff_communities"),
     path("settings/tokens/", account.tokens, name="tokens"),
+    path("settings/data/", account.my_data, name="my_data"),
+    path("settings/data/download/<str:token>/", account.my_data_download, name="my_data_download"),
     path("settings/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

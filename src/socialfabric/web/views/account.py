@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from socialfabric.errors import DomainError, InvalidInput
+from socialfabric.governance import rights
 from socialfabric.org import oidc, photos
 from socialfabric.org import services as org
 from socialfabric.org.models import MAX_BIO_CHARS, MAX_EXPERTISE, MAX_EXPERTISE_CHARS, MAX_NAME_CHARS
@@ -136,6 +138,35 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = org.revoke_token(request.user, token_id)
     messages.success(request, f"The token “{token.name}” is revoked; it no longer works.")
     return redirect("web:tokens")
+
+
+@member_view
+def my_data(request: HttpRequest) -> HttpResponse:
+    """"Download my data": ask for a copy, see it being prepared (htmx polls while it is), download it."""
+    member, ctx, status = request.user, {"nav": "settings", "days": settings.SOCIALFABRIC_EXPORT_DAYS}, 200
+    if request.method == "POST":
+        try:
+            rights.request_export(member)
+            messages.success(request, "Your data is being prepared: this page offers it in a moment.")
+            return redirect("web:my_data")
+        except DomainError as err:
+            ctx["error"], status = err, err.status
+    ctx["offers"] = rights.offers(member)
+    ctx["preparing"] = any(e.state == e.State.QUEUED for e, _ in ctx["offers"])
+    template = "socialfabric/_my_data_list.html" if request.headers.get("HX-Request") else "socialfabric/my_data.html"
+    response = render(request, template, ctx, status=status)
+    response["Cache-Control"] = "no-store"  # the links are the member's alone
+    return response
+
+
+@member_view
+def my_data_download(request: HttpRequest, token: str) -> HttpResponse:
+    member = request.user
+    _, path = rights.download(member, token)
+    response = FileResponse(path.open("rb"), as_attachment=True, content_type="application/zip",
+                            filename=f"socialfabric-{member.handle}-{timezone.now():%Y-%m-%d}.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 PROFILE_FIELDS = ("name", "bio", "expertise")

@@ -13,7 +13,7 @@ from socialfabric.activity.verbs import ObjectType, Verb
 from socialfabric.communities.models import Role
 from socialfabric.errors import DomainError, InvalidInput
 from socialfabric.governance import audit, moderation, retention, signoff
-from socialfabric.governance.models import FlagReason, WatchAction
+from socialfabric.governance.models import FlagReason, RetentionAction, WatchAction
 from socialfabric.org.stakeholders import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, is_htmx, member_view, post_only, safe_next
 
@@ -202,7 +202,7 @@ def staff_audit_export(request: HttpRequest) -> HttpResponse:
 def _retention_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     member = request.user
     ctx = {"nav": "staff", "tab": "retention", "rules": retention.rules(member), "holds": retention.holds(member),
-           "runs": retention.runs(member), "values": {}, **extra}
+           "runs": retention.runs(member), "values": {}, "actions": RetentionAction.choices, **extra}
     return render(request, "socialfabric/staff_retention.html", ctx, status=status)
 
 
@@ -227,9 +227,10 @@ def _form_act(request: HttpRequest, form: str, act) -> HttpResponse:
 def staff_retention_rule(request: HttpRequest) -> HttpResponse:
     def act() -> str:
         rule = retention.set_retention_rule(request.user, request.POST.get("community", "").strip() or None,
-                                            days=request.POST.get("days", ""))
+                                            days=request.POST.get("days", ""), action=request.POST.get("action"))
         where = f"in {rule.community.name}" if rule.community else "across the organisation"
-        return f"Content {where} is kept {rule.days} days."
+        then = "then its text is removed" if rule.action == "remove" else "then its authors are anonymised"
+        return f"Content {where} is kept {rule.days} days; {then}."
     return _form_act(request, "rule", act)
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from socialfabric import access, paging
 from socialfabric.communities import invitations
 from socialfabric.communities import services as communities
+from socialfabric.governance import rights
 from socialfabric.org import services as org
 from socialfabric.org.models import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, member_view, post_only
@@ -65,7 +66,7 @@ def person(request: HttpRequest, handle: str) -> HttpResponse:
         "nav": "staff", "tab": "people", "person": member, "is_me": member.id == admin.id,
         "has_password": member.has_usable_password(), "can_deactivate": access.can_deactivate(admin, member),
         "roles": roles, "role_refusals": refusals, "tokens": org.staff_tokens(admin, member),
-        "can_revoke_tokens": access.can_revoke_tokens_of(admin, member)})
+        "can_revoke_tokens": access.can_revoke_tokens_of(admin, member), "erasure": rights.erasure_of(member)})
 
 
 def _act(request: HttpRequest, handle: str, act, done: str) -> HttpResponse:
@@ -87,6 +88,20 @@ def person_deactivate(request: HttpRequest, handle: str) -> HttpResponse:
 def person_reactivate(request: HttpRequest, handle: str) -> HttpResponse:
     return _act(request, handle, lambda m: org.reactivate(request.user, m),
                 "{name}'s account is active again: they can sign in (their old API tokens stay revoked).")
+
+
+@member_view
+@post_only
+def person_erase(request: HttpRequest, handle: str) -> HttpResponse:
+    """Erase a person's personal data; the form asks for their handle again, so no slip erases anyone."""
+    member = org.staff_member(request.user, handle)
+    if request.POST.get("confirm", "").strip().lstrip("@").lower() != member.handle:
+        messages.error(request, f"Type @{member.handle} to confirm the erasure: nothing was erased.")
+        return redirect("web:staff_person", handle=member.handle)
+    erasure = rights.erase(request.user, member, keep_text=request.POST.get("keep_text", ""))
+    kept = "their posts keep their text" if erasure.text_kept else f"the text of {erasure.removed:,} posts is removed"
+    messages.success(request, f"@{handle} is erased: now a former member; {kept}, every thread keeps its shape.")
+    return redirect("web:staff_person", handle=erasure.member.handle)
 
 
 @member_view
