@@ -236,6 +236,11 @@ def test_command_if_empty_and_errors(db, capsys, settings, tmp_path):
     assert Review.objects.filter(decision="pending").exists() and Review.objects.filter(decision="approved").exists()
     assert Flag.objects.filter(resolved_at__isnull=True).exists() and WatchedWord.objects.count() == 3
     assert "waiting for sign-off" in out and "flags in the moderation queue" in out
+    from socialfabric.governance.models import LegalHold, RetentionRule, RetentionRun
+
+    # Retention rules longer than the demo's months: recorded, run once, removing nothing yet.
+    assert RetentionRule.objects.count() == 2 and LegalHold.objects.filter(lifted_at__isnull=True).count() == 1
+    assert RetentionRun.objects.get().removed == 0 and "retention rules" in out
     from socialfabric.attachments.models import Attachment
 
     files = Attachment.objects.select_related("post")

@@ -2,7 +2,8 @@
 so each is recorded and heard by the consumers like a real one): watched words, some flagged
 replies in the moderation queue, and a customer-facing community whose customers' posts wait
 for a compliance officer (the admin), with a few approved earlier (time to approval in the
-insights) and a few waiting in the queue."""
+insights) and a few waiting in the queue; retention rules longer than the demo's months (so
+they remove nothing yet), a legal hold on a supplier-facing community, and one recorded run."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from socialfabric.conversations import services as conv
 from socialfabric.conversations.models import Post
 from socialfabric.demo.generator import ADMIN_LOGIN
 from socialfabric.errors import DomainError
-from socialfabric.governance import moderation, signoff
+from socialfabric.governance import moderation, retention, signoff
 from socialfabric.governance.models import Review
 from socialfabric.org.models import Member, Stakeholder
 
@@ -43,7 +44,25 @@ def run(seed: int = 1) -> dict[str, int]:
         moderation.add_watched_word(admin, pattern=pattern, is_regex=is_regex, action=action, reason=reason)
     flags = _flags(rng)
     approved, waiting = _sign_off(admin, rng)
-    return {"flags": flags, "approved": approved, "waiting": waiting}
+    rules, holds = _retention(admin)
+    return {"flags": flags, "approved": approved, "waiting": waiting, "rules": rules, "holds": holds}
+
+
+def _retention(officer: Member) -> tuple[int, int]:
+    retention.set_retention_rule(officer, None, days=730)
+    rules = holds = 1
+    lounge = Community.objects.filter(approval_rule__isnull=False).order_by("id").first()
+    if lounge is not None:
+        retention.set_retention_rule(officer, lounge, days=365, action="anonymise")
+        rules += 1
+    suppliers = (Community.objects.filter(memberships__member__stakeholder=Stakeholder.SUPPLIER)
+                 .annotate(n=Count("memberships")).order_by("-n", "id").first())
+    if suppliers is not None:
+        retention.place_hold(officer, community=suppliers, reason="Matter 2026-031: supplier contract dispute")
+    else:
+        holds = 0
+    retention.run_retention(officer)
+    return rules, holds
 
 
 def _flags(rng: random.Random) -> int:

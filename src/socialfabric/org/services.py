@@ -561,7 +561,9 @@ def _links_sent():
 _NO_PASSWORD = Q(is_active=True, password__startswith="!")  # Django's mark of an unusable password
 PEOPLE_STATUSES = {
     "active": Q(is_active=True),
-    "deactivated": Q(is_active=False),
+    # Deactivated, not erased: an erased person (a former member, docs/governance.md) is listed apart.
+    "deactivated": Q(is_active=False, erasure__isnull=True),
+    "erased": Q(erasure__isnull=False),
     "never_signed_in": Q(is_active=True, last_login__isnull=True),
     "no_password": _NO_PASSWORD,
     # Sent a link to set their first password and not used it yet: invited, pending.

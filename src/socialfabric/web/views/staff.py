@@ -16,7 +16,8 @@ from socialfabric.org import services as org
 from socialfabric.org.models import Stakeholder
 from socialfabric.web.views.plumbing import cursor_of, member_view, post_only
 
-STATUS_LABELS = {"active": "Active", "deactivated": "Deactivated", "never_signed_in": "Never signed in",
+STATUS_LABELS = {"active": "Active", "deactivated": "Deactivated", "erased": "Erased (former members)",
+                 "never_signed_in": "Never signed in",
                  "no_password": "No password yet", "invited": "Sent a link, no password yet"}
 ROLE_LABELS = {"staff": "Staff", "analyst": "Analyst", "compliance": "Compliance officer"}
 

@@ -84,7 +84,9 @@ class Command(BaseCommand):
             f"{result.mentions} mentions, {result.accepted_answers} accepted answers, {result.events} activity rows, "
             f"{indexed} posts indexed for search, {files} files attached; the policy accepted by "
             f"{accepted} of {employees} employees; {governed['flags']} flags in the moderation queue, "
-            f"{governed['waiting']} customer posts waiting for sign-off ({governed['approved']} approved)."
+            f"{governed['waiting']} customer posts waiting for sign-off ({governed['approved']} approved); "
+            f"{governed['rules']} retention rules and {governed['holds']} legal hold"
+            f"{'s' if governed['holds'] != 1 else ''}."
         )
         self.stdout.write(
             f"demo login: {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}   admin (analyst, staff, compliance officer): "
