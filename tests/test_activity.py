@@ -284,7 +284,9 @@ NOT_ACTS = {"socialfabric.org.services": {"authenticate_token", "find_token"},
             # Deleting a removed post's files is the removal's consequence (a consumer of it).
             "socialfabric.attachments.services": {"on_remove"},
             # Changing a post's state for a moderator's act, which records it (governance.moderation).
-            "socialfabric.conversations.services": {"hide", "unhide"}}
+            "socialfabric.conversations.services": {"hide", "unhide"},
+            # Scrubbing an erased handle from stored reports, for the erasure, which records it.
+            "socialfabric.insights.services": {"forget_handle"}}
 
 
 @pytest.fixture

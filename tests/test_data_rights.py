@@ -23,12 +23,19 @@ from socialfabric.errors import Conflict, Forbidden, NotFound
 from socialfabric.governance import retention, rights
 from socialfabric.governance.models import DataExport, Erasure, Pseudonym
 from socialfabric.insights import services as insights
+from socialfabric.insights.models import Report
 from socialfabric.org import services as org
 from socialfabric.org.models import AccessToken, Follow, Member
 from socialfabric.search import services as search
 from tests.helpers import login, run_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs (it closes connections)
+
+
+@pytest.fixture(autouse=True)
+def _exports_apart(settings, tmp_path):
+    """Each test's ZIPs in its own folder (parallel workers number their exports alike)."""
+    settings.SOCIALFABRIC_EXPORTS_ROOT = tmp_path / "exports"
 
 
 @pytest.fixture
@@ -140,6 +147,9 @@ def test_erasure_keeps_thread_shapes_and_insights_figures(two_units_talking, ali
     conv.create_post(seller, open_community, title="Seller's own thread", body="Pricing for @bob")
     shape, figures = _shape(), _figures()
     handle = seller.handle
+    stored = Report.objects.create(status="done", result={"network": {
+        "influencers": [{"id": handle, "value": 0.3}, {"id": "bob", "value": 0.2}],
+        "brokers": {"betweenness": [{"id": handle, "value": 4}]}}})
 
     erasure = rights.erase(admin, seller)
     seller.refresh_from_db()
@@ -153,6 +163,9 @@ def test_erasure_keeps_thread_shapes_and_insights_figures(two_units_talking, ali
     assert _shape() == shape  # the same posts, parents, threads, authors (rows), times and counts
     assert not Post.objects.filter(author=seller, body__contains="Smaller batches").exists()
     assert _figures() == figures  # every insights figure unchanged
+    stored.refresh_from_db()  # stored reports keep their figures, not the name
+    assert handle not in json.dumps(stored.result) and stored.result["network"]["influencers"][0] == {
+        "id": seller.handle, "value": 0.3}
     assert not search.search(alice, "Pricing").hits
     act = Activity.objects.get(verb=Verb.ERASE)
     assert (act.actor_id, act.target_id, act.details) == (admin.id, seller.id,

@@ -40,6 +40,7 @@ from socialfabric.conversations import services as conversations
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.governance.models import Acceptance, DataExport, Erasure, Flag, LegalHold, Pseudonym
+from socialfabric.insights import services as insights
 from socialfabric.org import photos
 from socialfabric.org.models import AccessToken, Expertise, Follow, Member
 from socialfabric.validation import parse_id
@@ -139,10 +140,10 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
     if Erasure.objects.filter(member=member).exists():
         raise Conflict("This person was erased already.", field="member")
     _require_not_held(member)  # again, inside the transaction: a hold placed meanwhile wins
-    photo = member.photo
+    photo, old_handle, new_handle = member.photo, member.handle, _new_handle()
     # Every write before the first act (the stream's append lock is taken last: docs/architecture.md).
     Member.objects.filter(id=member.id).update(
-        handle=_new_handle(), name=FORMER_NAME, email="", bio="", photo="", external_id=None, organisation="",
+        handle=new_handle, name=FORMER_NAME, email="", bio="", photo="", external_id=None, organisation="",
         is_active=False, is_staff=False, is_superuser=False, is_analyst=False, is_compliance_officer=False,
         password=f"!{secrets.token_urlsafe(30)}", last_login=None)  # "!" prefix: Django's unusable password
     member.refresh_from_db()
@@ -154,6 +155,7 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
     AccessToken.objects.filter(member=member).delete()
     JoinRequest.objects.filter(member=member).delete()
     Pseudonym.objects.filter(person=member).delete()
+    insights.forget_handle(old_handle, new_handle)  # stored reports name people by handle
     for model in (Notification, Preference, Digest, CommunityWatch, TopicWatch):
         model.objects.filter(**{_owner(model): member}).delete()
     exports = list(DataExport.objects.filter(member=member).values_list("id", flat=True))

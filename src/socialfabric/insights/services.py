@@ -288,6 +288,23 @@ def person_names(member: Member, result: dict | None) -> dict[str, str]:
     return {handle: name or handle for handle, name in found.values_list("handle", "name")}
 
 
+def forget_handle(old: str, new: str) -> int:
+    """An erased person's handle, replaced in the stored reports' lists of people (influencers,
+    brokers) by their former-member handle: the figures stay, the name they went by does not
+    (governance.rights.erase). How many reports changed."""
+    changed = 0
+    for report in Report.objects.filter(result__isnull=False).only("id", "result").iterator():
+        network = (report.result or {}).get("network") or {}
+        lists = [network.get("influencers") or [], *(network.get("brokers") or {}).values()]
+        hits = [row for rows in lists for row in rows if isinstance(row, dict) and row.get("id") == old]
+        for row in hits:
+            row["id"] = new
+        if hits:
+            Report.objects.filter(id=report.id).update(result=report.result)
+            changed += 1
+    return changed
+
+
 # ------------------------------------------------------------------------- jobs
 # Background jobs (Django's Tasks API, see socialfabric.jobs), both idempotent: computing
 # claims each queued report once (a second run finds nothing to do), and the refresh only
