@@ -76,6 +76,7 @@ bench: venv postgres
 	$(BIN)/python bench/bench_notifications.py
 	$(BIN)/python bench/bench_governance.py
 	$(BIN)/python bench/bench_audit.py
+	$(BIN)/python bench/bench_rights.py
 
 bench-insights: venv
 	$(BIN)/python bench/bench_insights.py

@@ -167,6 +167,9 @@ def test_the_daily_job_runs_the_rules_and_waits_a_day(make_member, unit):
     retention.retention_job.enqueue()
     run_jobs()
     assert Post.objects.get(id=old.id).is_removed
+    from socialfabric.notifications.models import Notification
+
+    assert not Notification.objects.filter(recipient=author).exists()  # a rule's removal tells no one
     [run] = RetentionRun.objects.all()
     assert run.removed == 1 and run.started_by is None
     [waiting] = DBTaskResult.objects.filter(status="READY", task_path=retention.retention_job.module_path)

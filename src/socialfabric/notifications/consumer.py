@@ -129,6 +129,8 @@ def on_join_decision(act: Activity) -> None:
 
 
 _MODERATION_VERBS = (Verb.HIDE, Verb.RESTORE, Verb.RELEASE, Verb.WARN, Verb.REMOVE, Verb.SUSPEND)
+# Removals by a rule (retention, erasure), recorded with {"by": ...}: governance.retention, .rights.
+RULE_REMOVALS = ("retention", "erasure")
 _SIGN_OFF_VERBS = (Verb.APPROVE_POST, Verb.REJECT_POST, Verb.RETURN_POST)
 _SIGN_OFF_DETAIL = {Verb.APPROVE_POST: "approved", Verb.REJECT_POST: "rejected", Verb.RETURN_POST: "returned"}
 
@@ -139,6 +141,8 @@ def on_moderation(act: Activity) -> None:
     if act.verb == Verb.SUSPEND:
         _tell(act.target_id, Kind.MODERATION, act, community_id=act.community_id, detail="suspended")
         return
+    if act.verb == Verb.REMOVE and (act.details or {}).get("by") in RULE_REMOVALS:
+        return  # the organisation's rule, not a decision about this post: no one is told post by post
     post = _post(act)
     if post is None or (act.verb == Verb.REMOVE and not act.target_id):  # one's own removal
         return
