@@ -27,10 +27,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import database_version, each_database, header, pct  # noqa: E402
+from common import each_database, fresh_platform, header, pct  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 PG_DB = "sf_bench_governance"
 
 
@@ -69,24 +67,14 @@ def govern(n_pending: int, n_flags: int, seed: int = 5) -> float:
 
 
 def one_database(kind: str, args) -> dict:
-    DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"governance-{args.members}-{args.items}.sqlite3"
-    sys.path.insert(0, str(HERE))
-    from bench_search import fresh_database, setup_django
-
-    fresh_database(kind, path, PG_DB)
-    setup_django(kind, path, PG_DB)
+    out, _ = fresh_platform(kind, "governance", args.members, args.items, PG_DB)
     from django.test import Client
 
-    from bench_core import generate
     from socialfabric import access
     from socialfabric.feed import services as feed
     from socialfabric.org.models import Member
 
-    out: dict = {"kind": kind}
-    out["generate_s"] = generate(path, args.members, args.items)["seconds"]
     out["govern_s"] = govern(args.pending, args.flags)
-    out["version"] = database_version()
     Member.objects.filter(id=1).update(is_compliance_officer=True)
     Member.objects.filter(id=3).update(is_staff=True)
 

@@ -30,10 +30,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import each_database, header, pct  # noqa: E402
+from common import each_database, fresh_platform, header, pct  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 PG_DB = "sf_bench_notifications"
 
 
@@ -68,24 +66,15 @@ def notify(n: int, n_members: int, n_items: int, seed: int = 3) -> float:
 
 
 def one_database(kind: str, args) -> dict:
-    DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"notifications-{args.members}-{args.items}.sqlite3"
-    sys.path.insert(0, str(HERE))
-    from bench_search import fresh_database, setup_django
-
-    fresh_database(kind, path, PG_DB)
-    setup_django(kind, path, PG_DB)
+    out, _ = fresh_platform(kind, "notifications", args.members, args.items, PG_DB)
     from django.db import connection
     from django.test import Client
 
-    from bench_core import generate
     from socialfabric import access
     from socialfabric.notifications import services
     from socialfabric.notifications.models import Notification
     from socialfabric.org.models import Member
 
-    out: dict = {"kind": kind}
-    out["generate_s"] = generate(path, args.members, args.items)["seconds"]
     out["notify_s"] = notify(args.notifications, args.members, args.items)
     with connection.cursor() as db:
         if kind == "sqlite":

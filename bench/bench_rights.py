@@ -26,33 +26,21 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import database_version, each_database, header  # noqa: E402
+from common import each_database, fresh_platform, header  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 PG_DB = "sf_bench_rights"
 
 
 def one_database(kind: str, args) -> dict:
-    DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"rights-{args.members}-{args.items}.sqlite3"
-    sys.path.insert(0, str(HERE))
-    from bench_search import fresh_database, setup_django
-
-    fresh_database(kind, path, PG_DB)
-    setup_django(kind, path, PG_DB)
+    out, _ = fresh_platform(kind, "rights", args.members, args.items, PG_DB)
     from django.conf import settings
     from django.db.models import Count
 
-    from bench_core import generate
     from socialfabric.conversations.models import Post
     from socialfabric.governance import retention, rights
     from socialfabric.governance.models import DataExport
     from socialfabric.org.models import Member
 
-    out: dict = {"kind": kind}
-    out["generate_s"] = generate(path, args.members, args.items)["seconds"]
-    out["version"] = database_version()
     settings.SOCIALFABRIC_EXPORTS_ROOT = Path(tempfile.mkdtemp(prefix="sf-bench-exports-"))
     admin = Member.objects.get(id=1)
     Member.objects.filter(id=1).update(is_staff=True, is_superuser=True)

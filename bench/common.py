@@ -45,3 +45,24 @@ def each_database(script: str, kinds: str) -> Iterator[dict]:
             print(done.stderr[-3000:])
             raise SystemExit(f"{kind}: failed")
         yield json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fresh_platform(kind: str, name: str, members: int, items: int, pg_db: str) -> tuple[dict, object]:
+    """A fresh database of `kind` ("sqlite" or "postgres"), Django set up on it, and bench_core's
+    platform of `members` and `items` written into it. ({"kind", "generate_s", "version"}, the
+    SQLite file's path)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    (here / "data").mkdir(parents=True, exist_ok=True)
+    path = here / "data" / f"{name}-{members}-{items}.sqlite3"
+    sys.path.insert(0, str(here))
+    from bench_search import fresh_database, setup_django
+
+    fresh_database(kind, path, pg_db)
+    setup_django(kind, path, pg_db)
+    from bench_core import generate
+
+    out = {"kind": kind, "generate_s": generate(path, members, items)["seconds"]}
+    out["version"] = database_version()
+    return out, path
