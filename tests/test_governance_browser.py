@@ -57,3 +57,49 @@ def test_a_customer_post_is_approved_from_the_queue(live_server, browser, alice,
     expect(customer.locator("main")).to_contain_text("Compliance approved your post")
     colleague.goto(f"{base}/communities/{lounge.slug}/")
     expect(colleague.locator("main")).to_contain_text("Can we visit the plant next month?")
+
+
+def test_download_my_data_appears_without_a_reload(live_server, browser, bob, open_community, settings, tmp_path):
+    """The member asks for a copy; the page polls (htmx) while the worker builds it, and offers
+    the download in place; the ZIP is theirs."""
+    import zipfile
+
+    from socialfabric.conversations import services as conv
+    from tests.helpers import run_jobs
+
+    settings.SOCIALFABRIC_EXPORTS_ROOT = tmp_path / "exports"
+    conv.create_post(bob, open_community, title="Notes", body="Bob's own words")
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    sign_in(page, base, "bob", "/settings/data/")
+    page.get_by_role("button", name="Prepare a copy").click()
+    expect(page.locator("#my-data-list")).to_contain_text("Being prepared")
+    run_jobs()  # the worker, while the page waits
+    link = page.get_by_role("link", name="Download ZIP")
+    expect(link).to_be_visible(timeout=10_000)  # arrived by polling: the page was not reloaded
+    shot(page, "my-data-1280")
+    with page.expect_download() as got:
+        link.click()
+    with zipfile.ZipFile(got.value.path()) as archive:
+        assert "Bob's own words" in archive.read("posts.json").decode()
+
+
+def test_staff_erase_a_person_from_their_page(live_server, browser, bob, open_community, make_member):
+    from socialfabric.conversations import services as conv
+    from socialfabric.org.models import Member
+
+    make_member("root", is_staff=True)
+    post = conv.create_post(bob, open_community, title="Old notes", body="Words to forget")
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "root", "/staff/people/bob/")
+    page.get_by_label("Type @bob to confirm").fill("@bob")
+    shot(page, "staff-erase-1280")
+    page.get_by_role("button", name="Erase personal data").click()
+    expect(page.locator("main")).to_contain_text("now a former member")
+    expect(page.locator("main")).to_contain_text("personal data erased")
+    former = Member.objects.get(id=bob.id)
+    assert former.name == "Former member" and page.url.endswith(f"/staff/people/{former.handle}/")
+    page.goto(f"{base}/posts/{post.id}/")
+    expect(page.locator("main")).to_contain_text("Former member")
+    expect(page.locator("main")).not_to_contain_text("Words to forget")
