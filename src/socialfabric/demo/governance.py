@@ -7,6 +7,7 @@ they remove nothing yet), a legal hold on a supplier-facing community, and one r
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
@@ -49,11 +50,15 @@ def run(seed: int = 1) -> dict[str, int]:
 
 
 def _retention(officer: Member) -> tuple[int, int]:
-    retention.set_retention_rule(officer, None, days=730)
+    """Rules in whole years, longer than the demo's oldest post is old (the demo's dates are
+    fixed and the daily run uses today's): they show on the page and remove nothing."""
+    oldest = Post.objects.order_by("created_at").values_list("created_at", flat=True).first() or timezone.now()
+    years = math.ceil(((timezone.now() - oldest).days + 31) / 365)
+    retention.set_retention_rule(officer, None, days=365 * (years + 1))
     rules = holds = 1
     lounge = Community.objects.filter(approval_rule__isnull=False).order_by("id").first()
     if lounge is not None:
-        retention.set_retention_rule(officer, lounge, days=365, action="anonymise")
+        retention.set_retention_rule(officer, lounge, days=365 * years, action="anonymise")
         rules += 1
     suppliers = (Community.objects.filter(memberships__member__stakeholder=Stakeholder.SUPPLIER)
                  .annotate(n=Count("memberships")).order_by("-n", "id").first())
