@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,7 +41,6 @@ from socialfabric.conversations import services as conversations
 from socialfabric.conversations.models import Post, Reaction
 from socialfabric.errors import Conflict, InvalidInput, NotFound
 from socialfabric.governance.models import Acceptance, DataExport, Erasure, Flag, LegalHold, Pseudonym
-from socialfabric.insights import services as insights
 from socialfabric.org import photos
 from socialfabric.org.models import AccessToken, Expertise, Follow, Member
 from socialfabric.validation import parse_id
@@ -96,6 +96,17 @@ def anonymise(post_ids: list[int], *, reason: str) -> int:
 
 
 # --- erasure -------------------------------------------------------------------------------------
+
+# Who keeps people's handles in stores of their own, told of an erasure in its transaction
+# (old handle, new): the insights' stored reports. The analytics register here (insights'
+# AppConfig.ready); the domain never imports them.
+_HANDLE_KEEPERS: list[Callable[[str, str], object]] = []
+
+
+def on_erase(forget: Callable[[str, str], object]) -> None:
+    if forget not in _HANDLE_KEEPERS:
+        _HANDLE_KEEPERS.append(forget)
+
 
 def _require_not_held(member: Member) -> None:
     holds = LegalHold.objects.filter(lifted_at__isnull=True)
@@ -155,7 +166,8 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
     AccessToken.objects.filter(member=member).delete()
     JoinRequest.objects.filter(member=member).delete()
     Pseudonym.objects.filter(person=member).delete()
-    insights.forget_handle(old_handle, new_handle)  # stored reports name people by handle
+    for forget in _HANDLE_KEEPERS:  # stores above the domain that name people by handle (insights' reports)
+        forget(old_handle, new_handle)
     for model in (Notification, Preference, Digest, CommunityWatch, TopicWatch):
         model.objects.filter(**{_owner(model): member}).delete()
     exports = list(DataExport.objects.filter(member=member).values_list("id", flat=True))
