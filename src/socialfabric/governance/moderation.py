@@ -93,8 +93,9 @@ def _waiting(community_ids: set[int] | None = None) -> Q:
     held = Post.objects.filter(state=PostState.HELD)
     if community_ids is not None:
         flags, held = flags.filter(community_id__in=community_ids), held.filter(community_id__in=community_ids)
-    ids = set(flags.values_list("post_id", flat=True)) | set(held.values_list("id", flat=True))
-    return Q(id__in=sorted(ids), deleted_at__isnull=True)
+    # One IN over a UNION, never "IN (...) OR state = held": with the OR both databases walk
+    # the whole post table; this way the queue is read from the two small indexes.
+    return Q(id__in=flags.values("post_id").union(held.values("id"))) & Q(deleted_at__isnull=True)
 
 
 def _scope(member: Member, community: Community | None) -> tuple[QuerySet[Post], set[int] | None]:
@@ -142,13 +143,18 @@ def waiting_count(member: Member) -> int:
     return Post.objects.filter(_waiting(scope)).count()
 
 
-def queue_counts(member: Member) -> list[dict]:
+def queue_counts(member: Member, most: int = 25) -> list[dict]:
     """Per community the member moderates (staff: every one with something waiting): how many
-    posts wait. For the queue page's community list."""
+    posts wait, busiest first, the `most` busiest. For the queue page's community list.
+
+    Counted on the post table alone, then named: joined to the communities in one statement,
+    SQLite walked every community's posts (0.35 s a page at 5,000 flags)."""
     qs = Post.objects.filter(_waiting(None if member.is_staff else access.moderated_community_ids(member)))
-    rows = qs.values("community_id", "community__slug", "community__name").annotate(n=Count("id")).order_by("-n")
-    return [{"id": r["community_id"], "slug": r["community__slug"], "name": r["community__name"], "waiting": r["n"]}
-            for r in rows]
+    rows = list(qs.values("community_id").annotate(n=Count("id")).order_by("-n", "community_id")[:most])
+    names = dict((c.id, c) for c in Community.objects.filter(id__in=[r["community_id"] for r in rows]).only(
+        "id", "slug", "name"))
+    return [{"id": r["community_id"], "slug": names[r["community_id"]].slug, "name": names[r["community_id"]].name,
+             "waiting": r["n"]} for r in rows if r["community_id"] in names]
 
 
 # --- moderators' actions ----------------------------------------------------------------------
