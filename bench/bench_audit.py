@@ -15,7 +15,6 @@ Prints figures; it is not a timed test. Record results in bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import database_version, each_database, header  # noqa: E402
+from common import arguments, child, database_version, each_database, header  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -99,15 +98,12 @@ def one_database(kind: str, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--appends", type=int, default=2000)
-    parser.add_argument("--db", default="sqlite,postgres")
-    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one_database(args.one, args)))
+    if child(args, one_database):
         return
     print(header("Audit trail benchmark"))
     print(f"{args.records:,} activity records, verified {args.runs} times; {args.appends:,} single appends")

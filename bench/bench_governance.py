@@ -18,8 +18,6 @@ Prints figures; it is not a timed test. Record results in bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import each_database, fresh_platform, header, pct  # noqa: E402
+from common import arguments, child, each_database, fresh_platform, header, pct  # noqa: E402
 
 PG_DB = "sf_bench_governance"
 
@@ -118,17 +116,14 @@ def one_database(kind: str, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--flags", type=int, default=5_000)
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--db", default="sqlite,postgres")
-    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one_database(args.one, args)))
+    if child(args, one_database):
         return
     print(header("Governance benchmark"))
     print(f"{args.items:,} posts and replies over {args.members:,} members; {args.pending:,} threads waiting "

@@ -20,8 +20,6 @@ Prints figures; it is not a timed test. Record results in bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -30,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import each_database, fresh_platform, header, pct  # noqa: E402
+from common import arguments, child, each_database, fresh_platform, header, pct  # noqa: E402
 
 PG_DB = "sf_bench_notifications"
 
@@ -142,16 +140,13 @@ def one_database(kind: str, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--notifications", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--db", default="sqlite,postgres")
-    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one_database(args.one, args)))
+    if child(args, one_database):
         return
     print(header("Notifications benchmark"))
     print(f"{args.notifications:,} notifications over {args.members:,} members about {args.items:,} posts")

@@ -16,8 +16,6 @@ Prints figures; it is not a timed test. Record results in bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import each_database, fresh_platform, header  # noqa: E402
+from common import arguments, child, each_database, fresh_platform, header  # noqa: E402
 
 PG_DB = "sf_bench_rights"
 
@@ -80,16 +78,13 @@ def one_database(kind: str, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--people", type=int, default=5)
     parser.add_argument("--anonymise", type=int, default=20_000)
-    parser.add_argument("--db", default="sqlite,postgres")
-    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one_database(args.one, args)))
+    if child(args, one_database):
         return
     print(header("Data rights benchmark"))
     print(f"{args.items:,} posts and replies over {args.members:,} members; the {args.people} most prolific "

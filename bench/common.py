@@ -3,12 +3,13 @@ one process per database (so one database's caches and imports never flatter the
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -34,6 +35,23 @@ def database_version() -> str:
     with connection.cursor() as db:
         db.execute("SHOW server_version")
         return f"PostgreSQL {db.fetchone()[0]}"
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A script's arguments, with --db (the databases, each its own process) and the hidden
+    --one that each_database gives its child."""
+    made = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    made.add_argument("--db", default="sqlite,postgres")
+    made.add_argument("--one", help=argparse.SUPPRESS)
+    return made
+
+
+def child(args: argparse.Namespace, one_database: Callable[[str, argparse.Namespace], dict]) -> bool:
+    """In each_database's child: measure the one database, print its JSON, and say so."""
+    if not args.one:
+        return False
+    print(json.dumps(one_database(args.one, args)))
+    return True
 
 
 def each_database(script: str, kinds: str) -> Iterator[dict]:
