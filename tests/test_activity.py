@@ -260,6 +260,7 @@ READS: dict[str, set[str]] = {
     "socialfabric.governance.retention": {"require_records_officer", "rules", "holds", "active_holds", "is_held",
                                            "runs"},
     "socialfabric.governance.rights": {"is_former", "erasure_of", "exports", "offers", "download_token", "download",
+                                        "download_response",
                                         "on_erase",
                                         "collect"},
     "socialfabric.governance.signoff": {"can_sign_off", "require_sign_off", "rule_of", "queue", "waiting_count",

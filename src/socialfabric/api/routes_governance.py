@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Router, Status
 
 from socialfabric import access
@@ -105,12 +104,7 @@ def request_my_data(request: HttpRequest) -> Status:
                 "application/zip": {"schema": {"type": "string", "format": "binary"}}}}}})
 def download_my_data(request: HttpRequest, token: str) -> HttpResponse:
     """404 for an expired link, or one that is not mine."""
-    me = viewer(request)
-    _, path = rights.download(me, token)
-    response = FileResponse(path.open("rb"), as_attachment=True, content_type="application/zip",
-                            filename=f"socialfabric-{me.handle}-{timezone.now():%Y-%m-%d}.zip")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return rights.download_response(viewer(request), token)
 
 
 @router.post("/members/{handle}/erasure", response=ok(ErasureOut), tags=["data rights"],

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 from django_tasks import task
 
@@ -40,7 +41,7 @@ from socialfabric.activity.models import ObjectType, Verb
 from socialfabric.communities.models import JoinRequest, Membership
 from socialfabric.conversations import services as conversations
 from socialfabric.conversations.models import Post, Reaction
-from socialfabric.errors import Conflict, InvalidInput, NotFound
+from socialfabric.errors import Conflict, NotFound
 from socialfabric.governance.models import Acceptance, DataExport, Erasure, Flag, LegalHold, Pseudonym
 from socialfabric.org import photos
 from socialfabric.org.models import AccessToken, Expertise, Follow, Member
@@ -54,11 +55,13 @@ def is_former(member: Member) -> bool:
     return Erasure.objects.filter(member_id=member.id).exists()
 
 
-def _new_handle() -> str:
-    while True:
-        handle = f"former-{secrets.token_hex(5)}"
-        if not Member.objects.filter(handle=handle).exists():
-            return handle
+def _new_handles(count: int) -> list[str]:
+    """`count` unused handles for former members (48 random bits each)."""
+    handles: set[str] = set()
+    while len(handles) < count:
+        drawn = {f"former-{secrets.token_hex(6)}" for _ in range(count - len(handles))}
+        handles |= drawn - set(Member.objects.filter(handle__in=drawn).values_list("handle", flat=True))
+    return sorted(handles)
 
 
 # --- pseudonyms (retention's "anonymise the authors") ----------------------------------------
@@ -70,14 +73,9 @@ def _aliases_for(authors: dict[int, str]) -> dict[int, int]:
     missing = [a for a in authors if a not in found]
     if not missing:
         return found
-    handles = {f"former-{secrets.token_hex(6)}" for _ in range(len(missing) * 2)}
-    handles -= set(Member.objects.filter(handle__in=handles).values_list("handle", flat=True))
-    handles = sorted(handles)[:len(missing)]
-    if len(handles) < len(missing):  # 48 random bits a handle: not in this universe
-        raise RuntimeError("could not draw unique pseudonym handles")
     aliases = Member.objects.bulk_create([
         Member(handle=h, name=FORMER_NAME, stakeholder=authors[person], is_active=False, password=make_password(None))
-        for person, h in zip(missing, handles, strict=True)])
+        for person, h in zip(missing, _new_handles(len(missing)), strict=True)])
     Erasure.objects.bulk_create([Erasure(member_id=a.id, erased_by=None, text_kept=True) for a in aliases])
     Pseudonym.objects.bulk_create([Pseudonym(person_id=person, alias_id=a.id)
                                    for person, a in zip(missing, aliases, strict=True)])
@@ -131,27 +129,16 @@ def _require_not_held(member: Member) -> None:
                        field="member")
 
 
-def erase(admin: Member, member: Member, *, keep_text: object = False) -> Erasure:
+def erase(admin: Member, member: Member, *, keep_text: bool = False) -> Erasure:
     """Turn `member` into a pseudonymous former member (see the module's docstring)."""
     from socialfabric.org.services import _stored_sessions_of
 
     access.require_may_deactivate(admin, member)  # staff; not oneself; a superuser only by one
-    keep = _flag(keep_text, "keep_text")
+    keep = keep_text is True
     if is_former(member):
         raise Conflict("This person was erased already.", field="member")
     _require_not_held(member)
     return _erase(admin, member, keep, _stored_sessions_of(member))
-
-
-def _flag(value: object, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value or "").strip().lower()
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    if text in ("1", "true", "yes", "on"):
-        return True
-    raise InvalidInput("Say yes or no.", field=field)
 
 
 @transaction.atomic
@@ -163,12 +150,12 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
     if Erasure.objects.filter(member=member).exists():
         raise Conflict("This person was erased already.", field="member")
     _require_not_held(member)  # again, inside the transaction: a hold placed meanwhile wins
-    photo, old_handle, new_handle = member.photo, member.handle, _new_handle()
+    photo, old_handle, [new_handle] = member.photo, member.handle, _new_handles(1)
     # Every write before the first act (the stream's append lock is taken last: docs/architecture.md).
     Member.objects.filter(id=member.id).update(
         handle=new_handle, name=FORMER_NAME, email="", bio="", photo="", external_id=None, organisation="",
         is_active=False, is_staff=False, is_superuser=False, is_analyst=False, is_compliance_officer=False,
-        password=f"!{secrets.token_urlsafe(30)}", last_login=None)  # "!" prefix: Django's unusable password
+        password=make_password(None), last_login=None)  # an unusable password
     member.refresh_from_db()
     member.groups.clear()
     member.user_permissions.clear()
@@ -180,8 +167,9 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
     Pseudonym.objects.filter(person=member).delete()
     for forget in _HANDLE_KEEPERS:  # stores above the domain that name people by handle (insights' reports)
         forget(old_handle, new_handle)
-    for model in (Notification, Preference, Digest, CommunityWatch, TopicWatch):
-        model.objects.filter(**{_owner(model): member}).delete()
+    Notification.objects.filter(recipient=member).delete()
+    for model in (Preference, Digest, CommunityWatch, TopicWatch):
+        model.objects.filter(member=member).delete()
     exports = list(DataExport.objects.filter(member=member).values_list("id", flat=True))
     DataExport.objects.filter(member=member).delete()
     _end_sessions(sessions)
@@ -203,10 +191,6 @@ def _erase(admin: Member, member: Member, keep: bool, sessions: list[str]) -> Er
 
     transaction.on_commit(delete_files)
     return erasure
-
-
-def _owner(model) -> str:
-    return "recipient" if any(f.name == "recipient" for f in model._meta.fields) else "member"
 
 
 def erasure_of(member: Member) -> Erasure | None:
@@ -267,6 +251,16 @@ def download(member: Member, token: object) -> tuple[DataExport, Path]:
     if export is None or not path.exists():
         raise NotFound("This link is not valid any more; ask for a new copy of your data.", field=None)
     return export, path
+
+
+def download_response(member: Member, token: object) -> FileResponse:
+    """One way to answer with the ZIP, for the page and the API alike (NotFound: see download)."""
+    _, path = download(member, token)
+    response = FileResponse(path.open("rb"), as_attachment=True, content_type="application/zip",
+                            filename=f"socialfabric-{member.handle}-{timezone.now():%Y-%m-%d}.zip")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def expire_exports(now=None) -> int:

@@ -6,10 +6,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 
 from socialfabric.errors import DomainError, InvalidInput
 from socialfabric.governance import rights
@@ -161,12 +160,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @member_view
 def my_data_download(request: HttpRequest, token: str) -> HttpResponse:
-    member = request.user
-    _, path = rights.download(member, token)
-    response = FileResponse(path.open("rb"), as_attachment=True, content_type="application/zip",
-                            filename=f"socialfabric-{member.handle}-{timezone.now():%Y-%m-%d}.zip")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return rights.download_response(request.user, token)
 
 
 PROFILE_FIELDS = ("name", "bio", "expertise")

@@ -99,7 +99,7 @@ def person_erase(request: HttpRequest, handle: str) -> HttpResponse:
     if request.POST.get("confirm", "").strip().lstrip("@").lower() != member.handle:
         messages.error(request, f"Type @{member.handle} to confirm the erasure: nothing was erased.")
         return redirect("web:staff_person", handle=member.handle)
-    erasure = rights.erase(request.user, member, keep_text=request.POST.get("keep_text", ""))
+    erasure = rights.erase(request.user, member, keep_text=request.POST.get("keep_text") == "1")
     kept = "their posts keep their text" if erasure.text_kept else f"the text of {erasure.removed:,} posts is removed"
     messages.success(request, f"@{handle} is erased: now a former member; {kept}, every thread keeps its shape.")
     return redirect("web:staff_person", handle=erasure.member.handle)
