@@ -40,17 +40,14 @@ def require_records_officer(member: Member) -> None:
         raise Forbidden("Only staff and compliance officers manage retention and legal holds.", field=None)
 
 
-def _community(member: Member, where: object, field: str = "community") -> Community | None:
+def _community(member: Member, where: object) -> Community | None:
     """A community by address (or the row); None for none. One the officer may not see is
     unknown, like one that does not exist."""
     if where is None or where == "":
         return None
     if isinstance(where, Community):
         return where
-    found = Community.objects.filter(slug=str(where).strip().lower()).first() if is_storable(str(where)) else None
-    if found is None or not access.can_see_community(member, found):
-        raise NotFound("No such community.", field=field)
-    return found
+    return access.get_visible_community(member, str(where).strip().lower())
 
 
 def _person(where: object) -> Member | None:
